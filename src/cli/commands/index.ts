@@ -1,0 +1,14 @@
+/**
+ * The list of commands `ferry` offers. A command appears here (and so in
+ * `--help`) only once it works.
+ * @module
+ */
+
+import type { Command } from "commander";
+import type { CliContext } from "../context.ts";
+
+/** Adds one command (with its help and example) to the program. */
+export type RegisterCommand = (program: Command, ctx: CliContext) => void;
+
+/** Every command, in the order `--help` lists them. */
+export const COMMANDS: RegisterCommand[] = [];

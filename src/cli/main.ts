@@ -1,0 +1,88 @@
+/**
+ * ferry's command line: `ferry [--config PATH] COMMAND ...`. Builds the
+ * commander program from the command modules, runs it, and maps failures to
+ * exit codes (0 success, 1 failure, 2 usage error).
+ * @module
+ */
+
+import { Command, CommanderError } from "commander";
+import { createLogger } from "../log/logger.ts";
+import { type CliContext, DEFAULT_CONFIG_PATH, resolveConfigPath } from "./context.ts";
+import { CliError, UsageError } from "./errors.ts";
+import { COMMANDS } from "./commands/index.ts";
+
+/** ferry's version, printed by `ferry --version`. */
+export const VERSION = "0.1.0";
+
+const encoder = new TextEncoder();
+
+/** Builds the program; exported so tests can inspect the help text. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command("ferry")
+    .description(
+      "Store-and-forward for offline machines: NNCP 8.8.2 packets over USB sticks,\n" +
+        "serial radios and sync folders, and Filespooler-ordered job queues.",
+    )
+    .version(VERSION)
+    .option(
+      "-c, --config <path>",
+      `configuration file (env FERRY_CONFIG, default ${DEFAULT_CONFIG_PATH})`,
+    )
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.out(s),
+      writeErr: (s) => void Deno.stderr.writeSync(encoder.encode(s)),
+    });
+  program.addHelpText(
+    "after",
+    "\nExamples:\n" +
+      "  ferry init --name shed > /etc/ferry/ferry.hjson\n" +
+      "  ferry --config ./ferry.hjson pubkey\n" +
+      "  ferry help file\n",
+  );
+  for (const register of COMMANDS) register(program, ctx);
+  for (const sub of program.commands) {
+    sub.exitOverride().showHelpAfterError("(run with --help for usage)");
+  }
+  return program;
+}
+
+/** Runs ferry with `args` (without the program name) and returns the exit code. */
+export async function runCli(args: string[]): Promise<number> {
+  let configFlag: string | undefined;
+  const ctx: CliContext = {
+    configPath: () => resolveConfigPath(configFlag),
+    out: (text) => {
+      const bytes = encoder.encode(text);
+      let off = 0;
+      while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
+    },
+    log: createLogger({ level: Deno.env.get("FERRY_DEBUG") ? "debug" : "info" }),
+  };
+  const program = buildProgram(ctx);
+  program.hook("preAction", (cmd) => {
+    configFlag = cmd.optsWithGlobals().config as string | undefined;
+  });
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return 0; // --help, --version
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      console.error(`ferry: ${err.message}`);
+      return 2;
+    }
+    if (err instanceof CliError) {
+      console.error(`ferry: ${err.message}`);
+      return 1;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`ferry: ${message}`);
+    if (Deno.env.get("FERRY_DEBUG") && err instanceof Error) console.error(err.stack);
+    return 1;
+  }
+}

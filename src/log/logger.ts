@@ -1,0 +1,107 @@
+/**
+ * Structured logging for ferry: every line is a stable event name followed
+ * by `key=value` fields, so people can read it and scripts can grep it.
+ *
+ * Under systemd (`JOURNAL_STREAM` set) each line starts with the syslog
+ * priority prefix (`<3>`, `<4>`, `<6>`, `<7>`) that journald understands.
+ *
+ * @example
+ * ```ts
+ * import { createLogger, memorySink } from "./logger.ts";
+ * const sink = memorySink();
+ * const log = createLogger({ sink: sink.write, level: "debug" });
+ * log.info("toss-done", { node: "bob", packets: 3 });
+ * console.assert(sink.lines[0] === "info toss-done node=bob packets=3");
+ * ```
+ * @module
+ */
+
+/** Log levels, most severe first. */
+export type LogLevel = "error" | "warn" | "info" | "debug";
+/** Field values a log line can carry. */
+export type LogValue = string | number | bigint | boolean | null | undefined;
+/** The fields of one log line. */
+export type LogFields = Record<string, LogValue>;
+
+/** One structured logger. */
+export interface Logger {
+  error(event: string, fields?: LogFields): void;
+  warn(event: string, fields?: LogFields): void;
+  info(event: string, fields?: LogFields): void;
+  debug(event: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line. */
+  child(fields: LogFields): Logger;
+}
+
+const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+const SYSLOG: Record<LogLevel, number> = { error: 3, warn: 4, info: 6, debug: 7 };
+
+/** Options for {@linkcode createLogger}. */
+export interface LoggerOptions {
+  /** Lines below this level are dropped. Default `info`. */
+  level?: LogLevel;
+  /** Where finished lines go. Default: standard error. */
+  sink?: (line: string, level: LogLevel) => void;
+  /** Prefix each line with the journald priority marker. Default: when `JOURNAL_STREAM` is set. */
+  journald?: boolean;
+}
+
+function quote(value: LogValue): string {
+  if (value === undefined) return "";
+  const text = String(value);
+  if (text === "" || /[\s"=\\]/.test(text) || /[^\x20-\x7e]/.test(text)) {
+    return JSON.stringify(text);
+  }
+  return text;
+}
+
+/** Renders one line without a priority prefix: `level event k=v ...`. */
+export function formatLine(level: LogLevel, event: string, fields: LogFields): string {
+  let line = `${level} ${event}`;
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    line += ` ${key}=${quote(value)}`;
+  }
+  return line;
+}
+
+const encoder = new TextEncoder();
+function stderrSink(line: string): void {
+  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+}
+
+function journalDefault(): boolean {
+  try {
+    return Deno.env.get("JOURNAL_STREAM") !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Creates a logger. */
+export function createLogger(options: LoggerOptions = {}, base: LogFields = {}): Logger {
+  const limit = RANK[options.level ?? "info"];
+  const sink = options.sink ?? stderrSink;
+  const journald = options.journald ?? journalDefault();
+  const emit = (level: LogLevel, event: string, fields?: LogFields) => {
+    if (RANK[level] > limit) return;
+    const line = formatLine(level, event, { ...base, ...fields });
+    sink(journald ? `<${SYSLOG[level]}>${line}` : line, level);
+  };
+  return {
+    error: (e, f) => emit("error", e, f),
+    warn: (e, f) => emit("warn", e, f),
+    info: (e, f) => emit("info", e, f),
+    debug: (e, f) => emit("debug", e, f),
+    child: (fields) => createLogger(options, { ...base, ...fields }),
+  };
+}
+
+/** A sink that keeps lines in memory, for tests. */
+export function memorySink(): { lines: string[]; write: (line: string) => void } {
+  const lines: string[] = [];
+  return { lines, write: (line) => void lines.push(line) };
+}
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = createLogger({ sink: () => {}, journald: false });
