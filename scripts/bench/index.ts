@@ -1,0 +1,12 @@
+/**
+ * The benchmark sections `deno task bench` runs, in order.
+ * @module
+ */
+
+import type { BenchContext, BenchTable } from "./_harness.ts";
+
+/** A named benchmark section. */
+export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
+
+/** Every section, by name (`deno task bench NAME` runs just that one). */
+export const SECTIONS: [string, Section][] = [];
