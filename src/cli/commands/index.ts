@@ -6,9 +6,14 @@
 
 import type { Command } from "commander";
 import type { CliContext } from "../context.ts";
+import { registerInit } from "./init.ts";
+import { registerPubkey } from "./pubkey.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [
+  registerInit,
+  registerPubkey,
+];

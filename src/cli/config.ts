@@ -1,0 +1,37 @@
+/**
+ * Loading the configuration for a command: errors become a {@linkcode CliError}
+ * listing every problem with its key path; warnings go to the log.
+ * @module
+ */
+
+import { type Config, ConfigError, loadConfig } from "../config/mod.ts";
+import type { CliContext } from "./context.ts";
+import { CliError } from "./errors.ts";
+
+/** Loads and checks the configuration the command line points at. */
+export async function loadCliConfig(ctx: CliContext): Promise<Config> {
+  const path = ctx.configPath();
+  try {
+    const { config, warnings } = await loadConfig(path);
+    for (const w of warnings) {
+      ctx.log.warn("config-warning", { file: path, key: w.path, problem: w.message });
+    }
+    return config;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** Loads the configuration and insists it has our private keys (`self`). */
+export async function loadCliConfigWithSelf(
+  ctx: CliContext,
+): Promise<Config & { self: NonNullable<Config["self"]> }> {
+  const config = await loadCliConfig(ctx);
+  if (!config.self) {
+    throw new CliError(
+      `${config.path}: there is no \`self\` section with private keys; make a node configuration with \`ferry init\``,
+    );
+  }
+  return config as Config & { self: NonNullable<Config["self"]> };
+}

@@ -1,0 +1,222 @@
+/**
+ * Loads an NNCP hjson configuration (plus ferry's own `ferry` section) and
+ * checks all of it at once. Every problem is reported with its key path;
+ * warnings (unknown keys, a private key file readable by others) do not stop
+ * ferry.
+ *
+ * @example
+ * ```ts ignore
+ * import { loadConfig } from "./load.ts";
+ * const { config, warnings } = await loadConfig("/etc/ferry/ferry.hjson");
+ * console.log(config.self?.idText, warnings.length);
+ * ```
+ * @module
+ */
+
+import Hjson from "hjson";
+import { ConfigError, type ConfigIssue, IssueList, joinPath } from "./issues.ts";
+import { isObj, type Obj, readBool, readStr, warnUnknownKeys } from "./read.ts";
+import { readArea, readNeighbour, readSelf } from "./parse_nodes.ts";
+import { readFerrySection } from "./ferry_section.ts";
+import type { Config, Neighbour } from "./types.ts";
+
+/** Top-level keys NNCP knows (others are ignored by NNCP; ferry warns). */
+const TOP_KEYS = [
+  "spool",
+  "log",
+  "umask",
+  "noprogress",
+  "nohdr",
+  "mcd-listen",
+  "mcd-send",
+  "yggdrasil-aliases",
+  "notify",
+  "self",
+  "neigh",
+  "areas",
+  "ferry",
+];
+
+/** A loaded configuration and the warnings found in it. */
+export interface LoadResult {
+  config: Config;
+  warnings: ConfigIssue[];
+}
+
+/** Options for {@linkcode parseConfig}. */
+export interface ParseOptions {
+  /** The file's permission bits, to warn about readable private keys. */
+  mode?: number | null;
+}
+
+/**
+ * Parses and checks configuration text.
+ * @throws {ConfigError} listing every error found, each with its key path.
+ */
+export function parseConfig(text: string, file: string, options: ParseOptions = {}): LoadResult {
+  let root: unknown;
+  try {
+    root = Hjson.parse(text);
+  } catch (err) {
+    const msg = (err as Error).message.replace(/\s+/g, " ");
+    throw new ConfigError(file, [{
+      path: "",
+      message: `cannot parse Hjson: ${msg}`,
+      severity: "error",
+    }]);
+  }
+  const issues = new IssueList();
+  if (!isObj(root)) {
+    throw new ConfigError(file, [{
+      path: "",
+      message: "the file must hold one object { ... }",
+      severity: "error",
+    }]);
+  }
+  const config = checkRoot(issues, root);
+  if (config && options.mode !== undefined && options.mode !== null && config.self) {
+    if ((options.mode & 0o077) !== 0) {
+      issues.warn(
+        "self",
+        `the file holds private keys but is readable by ${
+          (options.mode & 0o007) !== 0 ? "others" : "its group"
+        } (mode ${(options.mode & 0o777).toString(8).padStart(3, "0")}); run: chmod 600 ${file}`,
+      );
+    }
+  }
+  if (issues.errors.length > 0 || !config) throw new ConfigError(file, issues.errors);
+  config.path = file;
+  return { config, warnings: issues.warnings };
+}
+
+/**
+ * Reads and checks a configuration file.
+ * @throws {ConfigError} for a file that cannot be read or has errors.
+ */
+export async function loadConfig(file: string): Promise<LoadResult> {
+  let text: string;
+  let mode: number | null = null;
+  try {
+    text = await Deno.readTextFile(file);
+    mode = (await Deno.stat(file)).mode;
+  } catch (err) {
+    const reason = err instanceof Deno.errors.NotFound
+      ? "no such file; create one with `ferry init > FILE` or pass --config"
+      : (err as Error).message;
+    throw new ConfigError(file, [{
+      path: "",
+      message: `cannot read: ${reason}`,
+      severity: "error",
+    }]);
+  }
+  return parseConfig(text, file, { mode });
+}
+
+function checkRoot(issues: IssueList, root: Obj): Config | undefined {
+  warnUnknownKeys(issues, root, "", TOP_KEYS);
+  const spool = readStr(issues, root, "spool", "", true);
+  if (spool !== undefined && !spool.startsWith("/")) {
+    issues.error("spool", `must be an absolute path, not ${JSON.stringify(spool)}`);
+  }
+  const log = readStr(issues, root, "log", "", true);
+  if (log !== undefined && !log.startsWith("/") && !/^FD:\d+$/.test(log)) {
+    issues.error("log", `must be an absolute path or FD:N, not ${JSON.stringify(log)}`);
+  }
+  let umask: number | undefined;
+  const umaskRaw = root["umask"];
+  if (umaskRaw !== undefined) {
+    if (typeof umaskRaw !== "string" || !/^[0-7]{1,4}$/.test(umaskRaw)) {
+      issues.error(
+        "umask",
+        `must be an octal string such as "022", not ${JSON.stringify(umaskRaw)}`,
+      );
+    } else umask = parseInt(umaskRaw, 8);
+  }
+  const noProgress = readBool(issues, root, "noprogress", "") ?? false;
+  const noHdr = readBool(issues, root, "nohdr", "") ?? false;
+  const self = readSelf(issues, root);
+  const neigh = new Map<string, Neighbour>();
+  const neighById = new Map<string, Neighbour>();
+  const neighObj = root["neigh"];
+  const neighNames = new Set(isObj(neighObj) ? Object.keys(neighObj) : []);
+  if (neighObj === undefined) issues.error("neigh", "is missing: it must hold at least `self`");
+  else if (!isObj(neighObj)) issues.error("neigh", "must be an object { self: {...}, ... }");
+  else {
+    for (const [name, stanza] of Object.entries(neighObj)) {
+      const node = readNeighbour(issues, name, stanza);
+      if (!node) continue;
+      const other = neighById.get(node.idText);
+      if (other && !(other.name === "self" || name === "self")) {
+        issues.error(
+          joinPath("neigh", name, "id"),
+          `is the same node as neigh.${other.name}; each node may appear once`,
+        );
+        continue;
+      }
+      neigh.set(name, node);
+      if (!other || name !== "self") neighById.set(node.idText, node);
+    }
+    if (!("self" in neighObj)) {
+      issues.error("neigh.self", "is missing: NNCP requires our own public stanza there");
+    }
+    checkVia(issues, neigh, neighNames);
+  }
+  const selfStanza = neigh.get("self");
+  if (self && selfStanza && selfStanza.idText !== self.idText) {
+    issues.error("neigh.self.id", "is not this node: it must carry the public keys of `self`");
+  }
+  const areas = new Map();
+  const areasObj = root["areas"];
+  if (areasObj !== undefined) {
+    if (!isObj(areasObj)) issues.error("areas", "must be an object { name: {...} }");
+    else {
+      for (const [name, stanza] of Object.entries(areasObj)) {
+        const area = readArea(issues, name, stanza);
+        if (!area) continue;
+        area.subs.forEach((sub, i) => {
+          if (!neighNames.has(sub)) {
+            issues.error(
+              joinPath("areas", name, "subs", i),
+              `names an unknown node ${JSON.stringify(sub)}; known: ${[...neighNames].join(", ")}`,
+            );
+          }
+        });
+        areas.set(name, area);
+      }
+    }
+  }
+  const ferry = readFerrySection(issues, root);
+  if (spool === undefined || log === undefined) return undefined;
+  const config: Config = {
+    path: "",
+    spool,
+    log,
+    noProgress,
+    noHdr,
+    neigh,
+    neighById,
+    areas,
+    ferry,
+  };
+  if (umask !== undefined) config.umask = umask;
+  if (self) config.self = self;
+  return config;
+}
+
+function checkVia(issues: IssueList, neigh: Map<string, Neighbour>, names: Set<string>): void {
+  for (const node of neigh.values()) {
+    node.via.forEach((hop, i) => {
+      const at = joinPath("neigh", node.name, "via", i);
+      if (!names.has(hop)) {
+        issues.error(
+          at,
+          `names an unknown node ${JSON.stringify(hop)}; known: ${[...names].join(", ")}`,
+        );
+      } else if (hop === node.name) {
+        issues.error(at, "names the node itself: a node cannot relay to itself");
+      } else if (hop === "self") {
+        issues.error(at, "names self: packets cannot be routed through this node");
+      }
+    });
+  }
+}

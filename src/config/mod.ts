@@ -1,0 +1,17 @@
+/**
+ * ferry's configuration: NNCP's hjson file (`self`, `neigh`, `areas`,
+ * `spool`, `log`, ...) plus ferry's own `ferry` section. Load it with
+ * {@linkcode loadConfig}; make a new one with {@linkcode renderNewConfig}.
+ * @module
+ */
+
+export * from "./types.ts";
+export { loadConfig, parseConfig } from "./load.ts";
+export type { LoadResult } from "./load.ts";
+export { ConfigError } from "./issues.ts";
+export type { ConfigIssue } from "./issues.ts";
+export { FERRY_DEFAULTS } from "./ferry_section.ts";
+export type { FerrySettings } from "./ferry_section.ts";
+export { formatNiceness, NICE, parseNiceness } from "./niceness.ts";
+export { areaIdOf, generateKeys, nodeIdOf } from "./identity.ts";
+export { renderNewConfig, renderPubkeyStanza } from "./generate.ts";
