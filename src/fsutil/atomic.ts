@@ -1,0 +1,110 @@
+/**
+ * Durable file operations: write to a temporary name, fsync, rename to the
+ * final name, fsync the folder. A file under its final name is complete.
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "./atomic.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/state`, new TextEncoder().encode("1\n"));
+ * console.assert(await Deno.readTextFile(`${dir}/state`) === "1\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ * @module
+ */
+
+/** Flushes a folder's entries (renames, creations) to disk. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fd = await Deno.open(dir, { read: true });
+  try {
+    await fd.sync();
+  } finally {
+    fd.close();
+  }
+}
+
+/** The folder part of a path (`/a/b` → `/a`, `b` → `.`). */
+export function dirname(path: string): string {
+  const i = path.lastIndexOf("/");
+  if (i < 0) return ".";
+  if (i === 0) return "/";
+  return path.slice(0, i);
+}
+
+/** The last part of a path. */
+export function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+let counter = 0;
+/** A fresh name in `dir` that no other process of ferry will pick: `dir/.prefix.PID.N.RAND`. */
+export function tempName(dir: string, prefix: string): string {
+  counter++;
+  const rand = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36);
+  return `${dir}/.${prefix}.${Deno.pid}.${counter}.${rand}`;
+}
+
+/** Renames `tmp` to `final` and fsyncs the folder of `final` (and of `tmp` when it differs). */
+export async function commitRename(tmp: string, final: string): Promise<void> {
+  await Deno.rename(tmp, final);
+  await fsyncDir(dirname(final));
+  if (dirname(tmp) !== dirname(final)) await fsyncDir(dirname(tmp));
+}
+
+/** Writes `data` to `path` durably: temp file, fsync, rename, fsync folder. */
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array,
+  options: { mode?: number } = {},
+): Promise<void> {
+  const tmp = tempName(dirname(path), basename(path));
+  const fd = await Deno.open(tmp, { write: true, createNew: true, mode: options.mode ?? 0o644 });
+  try {
+    let off = 0;
+    while (off < data.length) off += await fd.write(data.subarray(off));
+    await fd.sync();
+  } catch (err) {
+    fd.close();
+    await Deno.remove(tmp).catch(() => {});
+    throw err;
+  }
+  fd.close();
+  try {
+    await commitRename(tmp, path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw err;
+  }
+}
+
+/** Creates an empty file durably (used for `seen/` markers). Existing files are left alone. */
+export async function touchDurable(path: string): Promise<void> {
+  const fd = await Deno.open(path, { write: true, create: true });
+  fd.close();
+  await fsyncDir(dirname(path));
+}
+
+/** True when the error is "no such file or folder". */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof Deno.errors.NotFound;
+}
+
+/** `stat` that answers `null` for a missing path. */
+export async function statOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.stat(path);
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}
+
+/** `lstat` that answers `null` for a missing path. */
+export async function lstatOrNull(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.lstat(path);
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Advisory locks with `flock(2)`, the same locks NNCP and Filespooler take,
+ * so ferry and those tools never work on the same folder at once.
+ * @module
+ */
+
+/** A held lock; release it with `unlock()`. */
+export interface HeldLock {
+  readonly path: string;
+  unlock(): void;
+}
+
+/**
+ * Takes an exclusive lock on `path` (created if missing) without waiting.
+ * Returns `null` when another process holds it.
+ */
+export async function tryLockFile(path: string): Promise<HeldLock | null> {
+  const fd = await Deno.open(path, { read: true, write: true, create: true, mode: 0o666 });
+  let got: boolean;
+  try {
+    got = await fd.tryLock(true);
+  } catch (err) {
+    fd.close();
+    throw err;
+  }
+  if (!got) {
+    fd.close();
+    return null;
+  }
+  let held = true;
+  return {
+    path,
+    unlock() {
+      if (!held) return;
+      held = false;
+      try {
+        fd.unlockSync();
+      } finally {
+        fd.close();
+      }
+    },
+  };
+}
+
+/** Takes an exclusive lock on `path`, waiting for it. */
+export async function lockFile(path: string): Promise<HeldLock> {
+  const fd = await Deno.open(path, { read: true, write: true, create: true, mode: 0o666 });
+  try {
+    await fd.lock(true);
+  } catch (err) {
+    fd.close();
+    throw err;
+  }
+  let held = true;
+  return {
+    path,
+    unlock() {
+      if (!held) return;
+      held = false;
+      try {
+        fd.unlockSync();
+      } finally {
+        fd.close();
+      }
+    },
+  };
+}

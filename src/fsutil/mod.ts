@@ -1,0 +1,9 @@
+/**
+ * File-system helpers shared by the spool, the media code and the queues:
+ * durable writes, flock locks and free space.
+ * @module
+ */
+
+export * from "./atomic.ts";
+export * from "./lock.ts";
+export * from "./space.ts";
