@@ -15,3 +15,4 @@ export type { FerrySettings } from "./ferry_section.ts";
 export { formatNiceness, NICE, parseNiceness } from "./niceness.ts";
 export { areaIdOf, generateKeys, nodeIdOf } from "./identity.ts";
 export { renderNewConfig, renderPubkeyStanza } from "./generate.ts";
+export { findNode, nodeName, UnknownNodeError } from "./find.ts";

@@ -4,8 +4,14 @@ import { ferry, withTempDir } from "../helpers.ts";
 Deno.test("ferry --help lists the working commands, each with its --help example", async () => {
   const help = await ferry(["--help"]);
   assertEquals(help.code, 0);
-  for (const command of ["init", "pubkey"]) {
-    assertMatch(help.stdout, new RegExp(`\\n  ${command}\\b`));
+  const section = help.stdout.split("Commands:\n")[1] ?? "";
+  const commands = [...section.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!).filter((c) =>
+    c !== "help"
+  );
+  for (const expected of ["init", "pubkey", "stat", "log"]) {
+    assertMatch(help.stdout, new RegExp(`\\n  ${expected}\\b`));
+  }
+  for (const command of commands) {
     const sub = await ferry([command, "--help"]);
     assertEquals(sub.code, 0, sub.stderr);
     assertStringIncludes(sub.stdout, "Example");

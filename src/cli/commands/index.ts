@@ -8,6 +8,8 @@ import type { Command } from "commander";
 import type { CliContext } from "../context.ts";
 import { registerInit } from "./init.ts";
 import { registerPubkey } from "./pubkey.ts";
+import { registerStat } from "./stat.ts";
+import { registerLog } from "./log.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -16,4 +18,6 @@ export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 export const COMMANDS: RegisterCommand[] = [
   registerInit,
   registerPubkey,
+  registerStat,
+  registerLog,
 ];

@@ -1,0 +1,295 @@
+/**
+ * NNCP's spool layout, shared with the real NNCP tools:
+ *
+ * ```
+ * SPOOL/tmp/                      temporary files (same filesystem)
+ * SPOOL/<node id>/{rx,tx}/<id>    packets, named by their MTH id
+ * SPOOL/<node id>/{rx,tx}/hdr/<id>   their 172-byte headers
+ * SPOOL/<node id>/rx/seen/<id>    markers of tossed packets
+ * SPOOL/<node id>/rx/<id>.part    partly received (online or radio)
+ * SPOOL/<node id>/rx/<id>.nock    received, not yet checked
+ * SPOOL/<node id>/{rx,tx,toss}.lock   flock targets
+ * SPOOL/<node name> -> <node id>  convenience symlinks
+ * ```
+ *
+ * A packet under its final name is complete and verified; every change is
+ * temp file, fsync, rename, fsync folder.
+ * @module
+ */
+
+import {
+  commitRename,
+  fsyncDir,
+  type HeldLock,
+  isNotFound,
+  tempName,
+  touchDurable,
+  tryLockFile,
+} from "../fsutil/mod.ts";
+import { encHeaderBytes, NotAPacketError, parseSpoolHeader, type SpoolHeader } from "./header.ts";
+
+/** Inbound or outbound. */
+export type Xx = "rx" | "tx";
+/** What a lock protects. */
+export type LockKind = "rx" | "tx" | "toss";
+
+const ID_RE = /^[A-Z2-7]{52}$/;
+
+/** True for a base32 packet or node id. */
+export function isId(name: string): boolean {
+  return ID_RE.test(name);
+}
+
+/** One packet in a spool queue. */
+export interface SpoolEntry extends SpoolHeader {
+  id: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** A file in a queue folder that is not a usable packet. */
+export interface SpoolProblem {
+  path: string;
+  reason: string;
+}
+
+/** Options for a {@linkcode Spool}. */
+export interface SpoolOptions {
+  /** Do not keep `hdr/` files (NNCP's `nohdr`). */
+  noHdr?: boolean;
+}
+
+/** The spool of one node. */
+export class Spool {
+  readonly root: string;
+  readonly selfId: string;
+  readonly noHdr: boolean;
+
+  constructor(root: string, selfId: string, options: SpoolOptions = {}) {
+    this.root = root.replace(/\/+$/, "");
+    this.selfId = selfId;
+    this.noHdr = options.noHdr ?? false;
+  }
+
+  /** `SPOOL/<node>`. */
+  nodeDir(node: string): string {
+    return `${this.root}/${node}`;
+  }
+
+  /** `SPOOL/<node>/<rx|tx>`. */
+  dir(node: string, xx: Xx): string {
+    return `${this.root}/${node}/${xx}`;
+  }
+
+  /** `SPOOL/tmp`. */
+  get tmpDir(): string {
+    return `${this.root}/tmp`;
+  }
+
+  /** Path of a packet. */
+  packetPath(node: string, xx: Xx, id: string): string {
+    return `${this.dir(node, xx)}/${id}`;
+  }
+
+  /** Path of a packet's `hdr/` file. */
+  hdrPath(node: string, xx: Xx, id: string): string {
+    return `${this.dir(node, xx)}/hdr/${id}`;
+  }
+
+  /** Path of a packet's `seen/` marker. */
+  seenPath(node: string, id: string): string {
+    return `${this.dir(node, "rx")}/seen/${id}`;
+  }
+
+  /** Creates the folders a queue needs. */
+  async ensure(node: string, xx: Xx): Promise<void> {
+    await Deno.mkdir(this.dir(node, xx), { recursive: true });
+    await Deno.mkdir(this.tmpDir, { recursive: true });
+  }
+
+  /** Makes `SPOOL/<name>` point at the node's folder, as NNCP does (best effort). */
+  async linkName(node: string, name: string): Promise<void> {
+    if (!/^[\w.-]+$/.test(name) || name === node || name === "tmp") return;
+    await Deno.symlink(this.nodeDir(node), `${this.root}/${name}`).catch(() => {});
+  }
+
+  /** Takes NNCP's lock for `kind` on `node` without waiting; null when another process holds it. */
+  async lock(node: string, kind: LockKind): Promise<HeldLock | null> {
+    await Deno.mkdir(this.nodeDir(node), { recursive: true });
+    return await tryLockFile(`${this.nodeDir(node)}/${kind}.lock`);
+  }
+
+  /** Node ids that have a folder in the spool. */
+  async nodes(): Promise<string[]> {
+    const out: string[] = [];
+    try {
+      for await (const e of Deno.readDir(this.root)) {
+        if (e.isDirectory && isId(e.name)) out.push(e.name);
+      }
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    return out.sort();
+  }
+
+  /**
+   * Lists the packets of a queue in directory order, reading headers from
+   * `hdr/` when present (and writing missing ones, unless `nohdr`). Files that
+   * are not packets are reported to `onProblem` and left alone.
+   */
+  async *list(
+    node: string,
+    xx: Xx,
+    onProblem?: (p: SpoolProblem) => void,
+  ): AsyncGenerator<SpoolEntry> {
+    const dir = this.dir(node, xx);
+    let iter: AsyncIterable<Deno.DirEntry>;
+    try {
+      iter = Deno.readDir(dir);
+      for await (const e of iter) {
+        if (!e.isFile || !isId(e.name)) continue;
+        const path = `${dir}/${e.name}`;
+        const entry = await this.#entry(node, xx, e.name, path, onProblem);
+        if (entry) yield entry;
+      }
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** One packet's entry, or null when it is gone or not a packet. */
+  async get(
+    node: string,
+    xx: Xx,
+    id: string,
+    onProblem?: (p: SpoolProblem) => void,
+  ): Promise<SpoolEntry | null> {
+    return await this.#entry(node, xx, id, this.packetPath(node, xx, id), onProblem);
+  }
+
+  async #entry(
+    node: string,
+    xx: Xx,
+    id: string,
+    path: string,
+    onProblem?: (p: SpoolProblem) => void,
+  ): Promise<SpoolEntry | null> {
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.stat(path);
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      onProblem?.({ path, reason: (err as Error).message });
+      return null;
+    }
+    let raw: Uint8Array | null = null;
+    let fromHdr = false;
+    if (!this.noHdr) {
+      raw = await readHead(this.hdrPath(node, xx, id)).catch(() => null);
+      fromHdr = raw !== null && raw.length === encHeaderBytes;
+    }
+    if (!fromHdr) raw = await readHead(path).catch(() => null);
+    let header: SpoolHeader;
+    try {
+      header = parseSpoolHeader(raw ?? new Uint8Array(0));
+    } catch (err) {
+      onProblem?.({ path, reason: (err as NotAPacketError).message });
+      return null;
+    }
+    if (!fromHdr && !this.noHdr) await this.writeHdr(node, xx, id, header.raw).catch(() => {});
+    return { ...header, id, path, size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
+  }
+
+  /** Writes a packet's `hdr/` file (temp in `hdr/`, then rename). */
+  async writeHdr(node: string, xx: Xx, id: string, raw: Uint8Array): Promise<void> {
+    if (this.noHdr) return;
+    const hdrDir = `${this.dir(node, xx)}/hdr`;
+    await Deno.mkdir(hdrDir, { recursive: true });
+    const tmp = tempName(hdrDir, id);
+    await Deno.writeFile(tmp, raw);
+    await Deno.rename(tmp, `${hdrDir}/${id}`);
+  }
+
+  /** A new temporary file path in `SPOOL/tmp`. */
+  async tempPath(prefix: string): Promise<string> {
+    await Deno.mkdir(this.tmpDir, { recursive: true });
+    return tempName(this.tmpDir, prefix);
+  }
+
+  /**
+   * Moves a complete, fsynced and verified temporary file into a queue under
+   * its id, then writes its `hdr/` file.
+   */
+  async commit(
+    tmpPath: string,
+    node: string,
+    xx: Xx,
+    id: string,
+    headerRaw?: Uint8Array,
+  ): Promise<string> {
+    await this.ensure(node, xx);
+    const final = this.packetPath(node, xx, id);
+    await commitRename(tmpPath, final);
+    if (headerRaw) await this.writeHdr(node, xx, id, headerRaw).catch(() => {});
+    return final;
+  }
+
+  /** Removes a packet and its `hdr/` file; true when it was there. */
+  async remove(node: string, xx: Xx, id: string): Promise<boolean> {
+    let removed = true;
+    try {
+      await Deno.remove(this.packetPath(node, xx, id));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      removed = false;
+    }
+    await Deno.remove(this.hdrPath(node, xx, id)).catch(() => {});
+    if (removed) await fsyncDir(this.dir(node, xx)).catch(() => {});
+    return removed;
+  }
+
+  /** True when a packet from `node` with `id` was tossed before. */
+  async isSeen(node: string, id: string): Promise<boolean> {
+    try {
+      await Deno.lstat(this.seenPath(node, id));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Records durably that the packet was tossed. */
+  async markSeen(node: string, id: string): Promise<void> {
+    await Deno.mkdir(`${this.dir(node, "rx")}/seen`, { recursive: true });
+    await touchDurable(this.seenPath(node, id));
+  }
+
+  /** True when the queue already holds `id` (complete). */
+  async has(node: string, xx: Xx, id: string): Promise<boolean> {
+    try {
+      await Deno.lstat(this.packetPath(node, xx, id));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+}
+
+async function readHead(path: string): Promise<Uint8Array> {
+  const file = await Deno.open(path, { read: true });
+  try {
+    const buf = new Uint8Array(encHeaderBytes);
+    let off = 0;
+    while (off < buf.length) {
+      const n = await file.read(buf.subarray(off));
+      if (n === null) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    file.close();
+  }
+}
