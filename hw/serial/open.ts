@@ -110,16 +110,19 @@ function openNow(path: string, options: SerialPortOptions): SerialPort {
   const fd = sym.open(cPath, c.O_RDWR | c.O_NOCTTY | c.O_NONBLOCK | c.O_CLOEXEC);
   if (fd < 0) throw openError(path, errno());
   try {
-    if ((options.exclusive ?? true) && sym.ioctl(fd, c.TIOCEXCL, new Uint8Array(0)) !== 0) {
+    let exclusive = options.exclusive ?? true;
+    if (exclusive && sym.ioctl(fd, c.TIOCEXCL, new Uint8Array(0)) !== 0) {
       log.debug("serial-exclusive-unsupported", { path, error: strerror(errno()) });
+      exclusive = false;
     }
     configureRaw(fd, path, { baudRate, rtscts: options.rtscts ?? false });
     flushBoth(fd, path);
     options.signal?.throwIfAborted();
-    const port = new SerialPort(fd, path, baudRate, log);
+    const port = new SerialPort(fd, path, baudRate, log, exclusive);
     log.info("serial-open", { path, baud: baudRate, rtscts: options.rtscts ?? false });
     return port;
   } catch (err) {
+    sym.ioctl(fd, c.TIOCNXCL, new Uint8Array(0));
     sym.close(fd);
     throw err;
   }

@@ -38,10 +38,19 @@ export class SerialPort implements ByteLink {
   #reading = false;
   #writing = false;
 
+  readonly #exclusive: boolean;
+
   /** @internal Use {@linkcode openSerialPort}. */
-  constructor(fd: number, path: string, baudRate: number, log: Logger = silentLogger) {
+  constructor(
+    fd: number,
+    path: string,
+    baudRate: number,
+    log: Logger = silentLogger,
+    exclusive = false,
+  ) {
     const c = constants();
     this.#fd = fd;
+    this.#exclusive = exclusive;
     this.path = path;
     this.baudRate = baudRate;
     this.#log = log;
@@ -171,6 +180,8 @@ export class SerialPort implements ByteLink {
     await this.#writeWaiter.settled();
     this.#readWaiter.close();
     this.#writeWaiter.close();
+    // The exclusive flag belongs to the tty, which may outlive this descriptor.
+    if (this.#exclusive) libc().ioctl(this.#fd, constants().TIOCNXCL, new Uint8Array(0));
     libc().close(this.#fd);
     this.#log.debug("serial-close", { path: this.path });
   }
