@@ -5,27 +5,19 @@
  * The driver keeps the receiver armed with `radio rx 0` (continuous
  * reception, which ends after each frame: `radio_rx  <hex>`, with two
  * spaces on RN2483 firmware) and re-arms it after every frame or
- * `radio_err`. To transmit it leaves reception with `radio rxstop`
- * (firmware 1.0.5+), sends `radio tx <hex>`, expects `ok`, and resolves
- * `send()` on `radio_tx_ok`, that is at the end of transmission.
+ * `radio_err` (watchdog). To transmit it leaves reception with `radio
+ * rxstop` (firmware 1.0.5+), sends `radio tx <hex>`, expects `ok`, and
+ * resolves `send()` on `radio_tx_ok`: at the end of transmission.
  * @module
  */
 
 import { type Clock, systemClock } from "../clock/clock.ts";
-import {
-  type ByteLink,
-  type FrameLink,
-  LinkClosedError,
-  OverlappingWriteError,
-} from "../link/link.ts";
+import type { ByteLink } from "../link/link.ts";
 import { type Logger, silentLogger } from "../../src/log/logger.ts";
+import { AsciiRadio, openAsciiRadio } from "./_ascii_radio.ts";
 import { ModemBusyError, ModemProtocolError, ModemRejectedError, ModemTxError } from "./errors.ts";
-import { FrameQueue, receiveQueueFramesDefault } from "./_frame_queue.ts";
-import { parseHex, toHex } from "./_hex.ts";
-import { LineChannel } from "./_line_channel.ts";
+import { toHex } from "./_hex.ts";
 import { loraAirtimeMs } from "./lora_airtime.ts";
-import { Mutex } from "./_mutex.ts";
-import { checkFrame, type ModemStats, newStats } from "./_stats.ts";
 import {
   rn2483CommandTimeoutMsDefault,
   rn2483FrameBytesMax,
@@ -36,51 +28,43 @@ import {
   rn2483TxDoneTimeoutMsDefault,
 } from "./rn2483_options.ts";
 
-const MODEM = "rn2483";
-const okOrRejected = (l: string) =>
-  l === "ok" ? "ok" : l === "invalid_param" ? "invalid" : l === "busy" ? "busy" : undefined;
-const txDone = (l: string) => l === "radio_tx_ok" ? "ok" : l === "radio_err" ? "err" : undefined;
+type Answer = "ok" | "invalid" | "busy" | "err";
+const answer = (l: string): Answer | undefined =>
+  l === "ok"
+    ? "ok"
+    : l === "invalid_param"
+    ? "invalid"
+    : l === "busy"
+    ? "busy"
+    : l === "radio_err"
+    ? "err"
+    : undefined;
+const plainAnswer = (l: string) => (l === "radio_err" ? undefined : answer(l));
+const txDone = (l: string) => (l === "radio_tx_ok" ? "ok" : l === "radio_err" ? "err" : undefined);
 const rxLine = /^radio_rx\s+(\S*)\s*$/;
+const versionLine = /^(RN2483|RN2903)\s+(\d+)\.(\d+)\.(\d+)/;
 
 /** An RN2483/RN2903 as a frame link. Create with {@linkcode openRn2483}. */
-export class Rn2483 implements FrameLink {
-  /** 255 bytes, the module's LoRa payload limit. */
-  readonly mtu = rn2483FrameBytesMax;
-  /** `sys get ver` answer, when asked. */
+export class Rn2483 extends AsciiRadio {
+  /** `sys get ver` answer, when asked (`RN2483 1.0.5`). */
   version = "";
-  /** Counters for status pages. */
-  readonly stats: ModemStats = newStats();
-  readonly #channel: LineChannel;
-  readonly #mutex = new Mutex();
-  readonly #queue: FrameQueue;
-  readonly #clock: Clock;
-  readonly #log: Logger;
   readonly #options: Rn2483Options;
   #rxStop = true;
-  #rxArmed = false;
   #rxEnded: (() => void) | null = null;
-  #rearmQueued = false;
-  #sending = false;
-  #sendsWaiting = 0;
-  #closed = false;
 
   /** @internal Use {@linkcode openRn2483}. */
   constructor(port: ByteLink, options: Rn2483Options, clock: Clock, log: Logger) {
-    this.#options = options;
-    this.#clock = clock;
-    this.#log = log;
-    this.#queue = new FrameQueue(
-      "rn2483",
-      options.receiveQueueFramesMax ?? receiveQueueFramesDefault,
-    );
-    this.#channel = new LineChannel(port, {
-      modem: MODEM,
-      log,
+    super(port, {
+      modem: "rn2483",
+      mtu: rn2483FrameBytesMax,
       clock,
-      lineCharsMax: 2 * rn2483FrameBytesMax + 64,
-      onLine: (line) => this.#onLine(line),
-      onEnd: () => this.#onEnd(),
+      log,
+      rearmRetryMs: rn2483RearmRetryMs,
+      ...(options.receiveQueueFramesMax
+        ? { receiveQueueFramesMax: options.receiveQueueFramesMax }
+        : {}),
     });
+    this.#options = options;
   }
 
   get #commandMs(): number {
@@ -89,152 +73,96 @@ export class Rn2483 implements FrameLink {
 
   /** @internal Identifies the module, applies settings, arms the receiver. */
   async init(): Promise<void> {
-    this.#channel.start();
+    this.channel.start();
     const o = this.#options;
     if (o.checkVersion ?? true) await this.#checkVersion();
     this.#rxStop = o.rxStop ?? this.#rxStop;
-    // A previous run may have left the radio listening; radio set would answer busy.
-    if (this.#rxStop) {
-      await this.#channel.request(
-        "radio rxstop",
-        (l) => okOrRejected(l) ?? (l === "radio_err" ? "err" : undefined),
-        this.#commandMs,
-      );
-    }
+    // A previous run may have left the radio listening: `radio set` would answer busy.
+    if (this.#rxStop) await this.channel.request("radio rxstop", answer, this.#commandMs);
     if (o.macPause ?? true) {
-      const paused = await this.#channel.request(
+      const paused = await this.channel.request(
         "mac pause",
-        (l) => /^\d+$/.test(l) ? "ok" : okOrRejected(l),
+        (l) => (/^\d+$/.test(l) ? "ok" : plainAnswer(l)),
         this.#commandMs,
       );
-      if (paused !== "ok") {
-        throw new ModemRejectedError(
-          MODEM,
-          `rn2483: mac pause answered ${paused}`,
-          "mac pause",
-          paused,
-        );
-      }
+      if (paused !== "ok") this.#refused("mac pause", paused);
     }
     for (const command of o.radio ? rn2483RadioCommands(o.radio) : []) {
-      const answer = await this.#channel.request(command, okOrRejected, this.#commandMs);
-      if (answer === "invalid") {
-        throw new ModemRejectedError(
-          MODEM,
-          `rn2483 refused "${command}" (invalid_param): check the value`,
-          command,
-          "invalid_param",
-        );
-      }
-      if (answer === "busy") {
-        throw new ModemBusyError(
-          MODEM,
-          `rn2483 is busy; "${command}" not applied`,
-          command,
-          "busy",
-        );
-      }
+      const got = await this.channel.request(command, plainAnswer, this.#commandMs);
+      if (got !== "ok") this.#refused(command, got);
     }
-    await this.#arm();
-    this.#log.info("modem-open", { modem: MODEM, version: this.version, rxstop: this.#rxStop });
+    await this.exclusive(() => this.arm());
+    this.log.info("modem-open", { modem: this.modem, version: this.version, rxstop: this.#rxStop });
   }
 
   async #checkVersion(): Promise<void> {
-    const match = (l: string) => /^(RN2483|RN2903)\s+(\d+)\.(\d+)\.(\d+)/.exec(l) ?? undefined;
+    const match = (l: string) => versionLine.exec(l) ?? undefined;
     let found: RegExpExecArray | undefined;
-    for (let attempt = 1; !found; attempt++) {
+    for (let attempt = 1; found === undefined; attempt++) {
       try {
-        found = await this.#channel.request("sys get ver", match, this.#commandMs);
+        found = await this.channel.request("sys get ver", match, this.#commandMs);
       } catch (err) {
         if (attempt >= 2) {
           throw new ModemProtocolError(
-            MODEM,
-            `No RN2483/RN2903 answered "sys get ver" (${
-              (err as Error).message
-            }); check the port and that it runs at 57600 baud`,
+            this.modem,
+            `No RN2483/RN2903 answered "sys get ver" (${(err as Error).message}); check the ` +
+              `port and that it runs at 57600 baud`,
             "sys get ver",
           );
         }
       }
     }
     this.version = found[0];
-    const [major, minor, patch] = [found[2], found[3], found[4]].map(Number) as [
-      number,
-      number,
-      number,
-    ];
-    this.#rxStop = major * 10000 + minor * 100 + patch >= 10005;
+    const [major, minor, patch] = [found[2], found[3], found[4]].map(Number);
+    this.#rxStop = (major ?? 0) * 10000 + (minor ?? 0) * 100 + (patch ?? 0) >= 10005;
   }
 
-  /** Sends one frame; resolves after `radio_tx_ok`. */
-  async send(frame: Uint8Array, signal?: AbortSignal): Promise<void> {
-    checkFrame(MODEM, frame, this.mtu);
-    if (this.#sending) {
-      throw new OverlappingWriteError("rn2483: send() called while another send is pending");
+  #refused(command: string, got: Answer): never {
+    if (got === "busy") {
+      throw new ModemBusyError(
+        this.modem,
+        `rn2483 is busy: "${command}" not done`,
+        command,
+        "busy",
+      );
     }
-    this.#checkOpen();
-    signal?.throwIfAborted();
-    this.#sending = true;
-    this.#sendsWaiting++;
-    try {
-      await this.#mutex.run(async () => {
-        this.#sendsWaiting--;
-        signal?.throwIfAborted();
-        this.#checkOpen();
-        await this.#transmit(frame);
-      });
-      this.stats.framesSent++;
-    } catch (err) {
-      this.stats.sendFailures++;
-      throw err;
-    } finally {
-      this.#sending = false;
-      this.#scheduleRearm();
-    }
+    throw new ModemRejectedError(
+      this.modem,
+      `rn2483 refused "${command}" (${got === "invalid" ? "invalid_param" : got}): check the value`,
+      command,
+      got === "invalid" ? "invalid_param" : got,
+    );
   }
 
-  async #transmit(frame: Uint8Array): Promise<void> {
+  protected async transmit(frame: Uint8Array): Promise<void> {
     const command = `radio tx ${toHex(frame)}`;
-    if (this.#rxArmed) await this.#leaveRx();
+    if (this.rxArmed) await this.#leaveRx();
     for (let attempt = 1;; attempt++) {
       const cancel = new AbortController();
-      const done = this.#channel.expect(txDone, this.#txDoneMs(), "radio_tx_ok", cancel.signal);
+      // Registered before the command: radio_tx_ok may come in the same read as ok.
+      const done = this.channel.expect(txDone, this.#txDoneMs(), "radio_tx_ok", cancel.signal);
       done.catch(() => {});
-      const answer = await this.#channel.request(command, okOrRejected, this.#commandMs).catch(
-        (e) => {
-          cancel.abort(e);
-          throw e;
-        },
-      );
-      if (answer === "ok") {
+      let got: Answer;
+      try {
+        got = await this.channel.request(command, plainAnswer, this.#commandMs);
+      } catch (err) {
+        cancel.abort(err);
+        throw err;
+      }
+      if (got === "ok") {
         if ((await done) === "err") {
           throw new ModemTxError(
-            MODEM,
+            this.modem,
             "rn2483: radio_err after radio tx: the transmission failed",
             "radio tx",
             "radio_err",
           );
         }
-        this.#log.debug("modem-tx-done", { modem: MODEM, bytes: frame.length });
+        this.log.debug("modem-tx-done", { modem: this.modem, bytes: frame.length });
         return;
       }
       cancel.abort(new Error("not transmitted"));
-      if (answer === "invalid") {
-        throw new ModemRejectedError(
-          MODEM,
-          "rn2483 refused radio tx (invalid_param)",
-          "radio tx",
-          "invalid_param",
-        );
-      }
-      if (attempt >= 2 || !this.#rxStop) {
-        throw new ModemBusyError(
-          MODEM,
-          "rn2483 answered busy to radio tx; try again later",
-          "radio tx",
-          "busy",
-        );
-      }
+      if (got !== "busy" || attempt >= 2 || !this.#rxStop) this.#refused("radio tx", got);
       await this.#leaveRx();
     }
   }
@@ -244,7 +172,7 @@ export class Rn2483 implements FrameLink {
     const r = this.#options.radio;
     if (r?.sf === undefined || r.bwKhz === undefined) return rn2483TxDoneTimeoutMsDefault;
     const cr = r.cr ? Number(r.cr.slice(2)) - 4 : 1;
-    const airtime = loraAirtimeMs(rn2483FrameBytesMax, {
+    const airtime = loraAirtimeMs(this.mtu, {
       sf: r.sf,
       bwHz: r.bwKhz * 1000,
       cr,
@@ -255,129 +183,55 @@ export class Rn2483 implements FrameLink {
 
   async #leaveRx(): Promise<void> {
     if (this.#rxStop) {
-      await this.#channel.request(
-        "radio rxstop",
-        (l) => okOrRejected(l) ?? (l === "radio_err" ? "err" : undefined),
-        this.#commandMs,
-      );
-      this.#rxArmed = false;
+      // Tolerant: a frame or the watchdog may have ended the window just before.
+      await this.channel.request("radio rxstop", answer, this.#commandMs);
+      this.rxArmed = false;
       return;
     }
-    if (!this.#rxArmed) return;
-    const ended = new Promise<void>((resolve) => this.#rxEnded = resolve);
-    const timer = new AbortController();
+    if (!this.rxArmed) return;
     const waitMs = this.#options.legacyRxWaitMs ?? rn2483LegacyRxWaitMsDefault;
-    const timedOut = this.#clock.sleep(waitMs, timer.signal).then(() => true, () => false);
-    const late = await Promise.race([ended.then(() => false), timedOut]);
+    const timer = new AbortController();
+    const ended = new Promise<boolean>((resolve) => (this.#rxEnded = () => resolve(true)));
+    const timedOut = this.clock.sleep(waitMs, timer.signal).then(() => false, () => true);
+    const inTime = await Promise.race([ended, timedOut]);
     timer.abort();
-    if (late) {
+    if (!inTime) {
       throw new ModemBusyError(
-        MODEM,
-        `rn2483 still receiving after ${waitMs} ms and its firmware has no radio rxstop: set radio.watchdogMs so receive windows end`,
+        this.modem,
+        `rn2483 still receiving after ${waitMs} ms and its firmware has no radio rxstop: ` +
+          `set radio.watchdogMs so receive windows end`,
         "radio tx",
       );
     }
   }
 
-  async #arm(): Promise<void> {
-    const answer = await this.#channel.request("radio rx 0", okOrRejected, this.#commandMs);
+  protected async arm(): Promise<void> {
+    const got = await this.channel.request("radio rx 0", plainAnswer, this.#commandMs);
     // Outside a send the driver never has the radio transmit, so busy means it is
     // still listening (a window the driver thought had ended).
-    if (answer === "busy") this.#log.debug("modem-rx-already-on", { modem: MODEM });
-    else if (answer !== "ok") {
-      throw new ModemRejectedError(
-        MODEM,
-        `rn2483 answered ${answer} to radio rx 0`,
-        "radio rx 0",
-        answer,
-      );
-    }
-    this.#rxArmed = true;
+    if (got === "busy") this.log.debug("modem-rx-already-on", { modem: this.modem });
+    else if (got !== "ok") this.#refused("radio rx 0", got);
+    this.rxArmed = true;
   }
 
-  #scheduleRearm(): void {
-    if (this.#closed || this.#rxArmed || this.#rearmQueued) return;
-    this.#rearmQueued = true;
-    this.#mutex.run(async () => {
-      this.#rearmQueued = false;
-      if (this.#closed || this.#rxArmed || this.#sendsWaiting > 0) return;
-      await this.#arm();
-    }).catch(async (err) => {
-      if (this.#closed || err instanceof LinkClosedError) return;
-      this.#log.warn("modem-rx-rearm-failed", { modem: MODEM, error: (err as Error).message });
-      await this.#clock.sleep(rn2483RearmRetryMs);
-      this.#scheduleRearm();
-    });
-  }
-
-  #onLine(line: string): void {
+  protected onUnsolicited(line: string): void {
     const rx = rxLine.exec(line);
-    if (rx || line === "radio_err") {
-      this.#rxArmed = false;
-      this.#rxEnded?.();
-      this.#rxEnded = null;
-      if (rx) this.#deliver(rx[1] ?? "");
-      this.#scheduleRearm();
-      return;
-    }
-    this.stats.linesIgnored++;
-    this.#log.debug("modem-line-ignored", { modem: MODEM, line: line.slice(0, 80) });
-  }
-
-  #deliver(hex: string): void {
-    let frame: Uint8Array;
-    try {
-      frame = parseHex(hex, rn2483FrameBytesMax);
-      if (frame.length === 0) throw new SyntaxError("radio_rx without a payload");
-    } catch (err) {
-      this.stats.framesMalformed++;
-      this.#log.warn("modem-rx-malformed", { modem: MODEM, error: (err as Error).message });
-      return;
-    }
-    this.stats.framesReceived++;
-    if (!this.#queue.push(frame)) {
-      this.stats.framesDropped++;
-      this.#log.warn("modem-rx-dropped", { modem: MODEM, reason: "receive queue full" });
-    }
-  }
-
-  /** Next received frame; `null` after close or hang-up. */
-  receive(signal?: AbortSignal): Promise<Uint8Array | null> {
-    return this.#queue.take(signal);
-  }
-
-  /** Closes the port. Pending receives resolve `null`, pending sends reject. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#queue.end(true);
-    await this.#channel.close();
-  }
-
-  #onEnd(): void {
-    if (!this.#closed) this.#log.warn("modem-port-ended", { modem: MODEM });
-    this.#closed = true;
-    this.#queue.end();
-  }
-
-  #checkOpen(): void {
-    if (this.#closed) throw new LinkClosedError("rn2483: the link is closed (closed or unplugged)");
+    if (!rx && line !== "radio_err") return this.ignore(line);
+    this.rxArmed = false;
+    this.#rxEnded?.();
+    this.#rxEnded = null;
+    if (rx) this.deliverHex(rx[1] ?? "");
+    this.scheduleRearm();
   }
 }
 
-/** Opens an RN2483/RN2903 on `port` (57600 8N1). Throws typed {@linkcode ModemError}s. */
-export async function openRn2483(
+/** Opens an RN2483/RN2903 on `port` (57600 8N1). Throws typed `ModemError`s. */
+export function openRn2483(
   port: ByteLink,
   options: Rn2483Options = {},
   clock: Clock = systemClock,
   log: Logger = silentLogger,
 ): Promise<Rn2483> {
-  const modem = new Rn2483(port, options, clock, log);
-  try {
-    await modem.init();
-  } catch (err) {
-    await modem.close();
-    throw err;
-  }
-  return modem;
+  const radio = new Rn2483(port, options, clock, log);
+  return openAsciiRadio(radio, () => radio.init());
 }
