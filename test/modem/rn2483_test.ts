@@ -176,6 +176,8 @@ Deno.test("rn2483 on firmware 1.0.3 (no rxstop) waits for the receive window to 
     assert(!sent && r.sideA.fake.mode === "rx", "the driver waits while the window is open");
     await clock.advance(3000);
     await eventually(() => r.sideA.fake.mode === "tx", "the transmission after the window");
+    // The watchdog ended b's window too: wait for its driver to listen again.
+    await eventually(() => r.sideB.fake.mode === "rx", "b listening again");
     await clock.advance(2);
     await withTimeout(sending, "the send");
     assertEquals(await receiveFrame(r.b), new Uint8Array([7]));
