@@ -132,6 +132,24 @@ Deno.test("rak3172 turns AT_BUSY_ERROR into ModemBusyError and keeps working", a
   }
 });
 
+Deno.test("rak3172 turns AT_PARAM_ERROR into ModemRejectedError and listens again", async () => {
+  const r = await twoRadios();
+  try {
+    r.sideA.fake.rejectNext("AT+PSEND", "AT_PARAM_ERROR");
+    const err = await assertRejects(
+      () => r.a.send(new Uint8Array([8])),
+      ModemRejectedError,
+      "AT_PARAM_ERROR",
+    );
+    assertEquals(err.command, "AT+PSEND=08");
+    await eventually(() => r.sideA.fake.precv === 65534, "listening again");
+    await r.b.send(new Uint8Array([9]));
+    assertEquals(await receiveFrame(r.a), new Uint8Array([9]));
+  } finally {
+    await r.cleanup();
+  }
+});
+
 Deno.test("rak3172 refuses settings the module rejects (AT_ERROR), naming the command", async () => {
   const side = await fakeOnPty(
     115200,

@@ -58,6 +58,7 @@ export class FakeRak3172 implements AirRadio {
   #rebooting = false;
   #transmitting = false;
   #busyNext = 0;
+  #rejectNext: { prefix: string; code: string } | null = null;
 
   constructor(port: ByteLink, options: FakeRak3172Options) {
     this.#io = new LineEndpoint(port);
@@ -81,6 +82,11 @@ export class FakeRak3172 implements AirRadio {
   /** The next `count` `AT+PSEND` commands answer `AT_BUSY_ERROR`. */
   busyNextSend(count = 1): void {
     this.#busyNext += count;
+  }
+
+  /** The next command starting with `prefix` is answered with the error `code`. */
+  rejectNext(prefix: string, code: string): void {
+    this.#rejectNext = { prefix, code };
   }
 
   /** Writes an arbitrary line to the host. */
@@ -113,6 +119,11 @@ export class FakeRak3172 implements AirRadio {
     this.commands.push(line);
     if (this.#rebooting) return;
     if (this.#options.echo) this.#io.say(line);
+    if (this.#rejectNext && line.startsWith(this.#rejectNext.prefix)) {
+      const { code } = this.#rejectNext;
+      this.#rejectNext = null;
+      return this.#reply(code);
+    }
     const m = /^AT(?:\+([A-Z0-9]+))?(?:=(.*))?$/.exec(line.trim());
     if (!m) return this.#reply("AT_COMMAND_NOT_FOUND");
     const [, name, arg] = m;
