@@ -51,6 +51,8 @@ export abstract class AsciiRadio implements FrameLink {
   #sending = false;
   #sendsWaiting = 0;
   #closed = false;
+  /** Aborted at close or hang-up: ends retry pauses. */
+  readonly #stop = new AbortController();
 
   constructor(port: ByteLink, setup: AsciiRadioSetup) {
     this.mtu = setup.mtu;
@@ -125,6 +127,7 @@ export abstract class AsciiRadio implements FrameLink {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stop.abort();
     this.#queue.end(true);
     await this.channel.close();
   }
@@ -146,8 +149,10 @@ export abstract class AsciiRadio implements FrameLink {
     }).catch(async (err) => {
       if (this.#closed || err instanceof LinkClosedError) return;
       this.log.warn("modem-rx-rearm-failed", { modem: this.modem, error: (err as Error).message });
-      await this.clock.sleep(this.#rearmRetryMs);
-      this.scheduleRearm();
+      await this.clock.sleep(this.#rearmRetryMs, this.#stop.signal).then(
+        () => this.scheduleRearm(),
+        () => {},
+      );
     });
   }
 
@@ -178,6 +183,7 @@ export abstract class AsciiRadio implements FrameLink {
   #onEnd(): void {
     if (!this.#closed) this.log.warn("modem-port-ended", { modem: this.modem });
     this.#closed = true;
+    this.#stop.abort();
     this.#queue.end();
   }
 

@@ -44,8 +44,9 @@ const rxEvent = /^\+EVT:RXP2P:(-?\d+):(-?\d+):(\S*)$/;
 
 /** A RUI3 module in P2P mode as a frame link. Create with {@linkcode openRak3172}. */
 export class Rak3172 extends AsciiRadio {
-  /** RSSI (dBm) and SNR (dB) of the last received frame. */
+  /** RSSI of the last received frame, in dBm. */
   lastRssi = 0;
+  /** SNR of the last received frame, in dB. */
   lastSnr = 0;
   readonly #options: Rak3172Options;
 

@@ -82,6 +82,7 @@ export class FakeEbyte implements AirRadio {
     await this.#loop;
   }
 
+  /** The air delivered a frame (from {@linkcode AirRadio}). */
   hear(packet: Uint8Array): void {
     if (this.#transmitting) {
       this.missedPackets++;

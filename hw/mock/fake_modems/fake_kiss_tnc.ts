@@ -77,6 +77,7 @@ export class FakeKissTnc implements AirRadio {
     await this.#loop;
   }
 
+  /** The air delivered a frame (from {@linkcode AirRadio}). */
   hear(frame: Uint8Array): void {
     if (!this.#radioOn) return;
     if (this.#options.rnode) {

@@ -101,6 +101,7 @@ export class FakeRak3172 implements AirRadio {
     await this.#io.close();
   }
 
+  /** The air delivered a frame (from {@linkcode AirRadio}). */
   hear(frame: Uint8Array): void {
     if (this.precv === 0 || this.#transmitting || this.#rebooting) {
       this.missedFrames++;

@@ -102,6 +102,7 @@ export class FakeRn2483 implements AirRadio {
     await this.#io.close();
   }
 
+  /** The air delivered a frame (from {@linkcode AirRadio}). */
   hear(frame: Uint8Array): void {
     if (this.#mode !== "rx") {
       this.missedFrames++;
