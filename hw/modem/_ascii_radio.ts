@@ -30,6 +30,8 @@ export interface AsciiRadioSetup {
   receiveQueueFramesMax?: number;
   /** Pause before retrying a failed re-arm, in ms. */
   rearmRetryMs: number;
+  /** Least time from the end of one transmission to the start of the next, in ms. */
+  txGapMs: number;
 }
 
 /** Base of the line-protocol radio drivers. */
@@ -47,6 +49,8 @@ export abstract class AsciiRadio implements FrameLink {
   readonly #mutex = new Mutex();
   readonly #queue: FrameQueue;
   readonly #rearmRetryMs: number;
+  readonly #txGapMs: number;
+  #lastTxEndAt = -Infinity;
   #rearmQueued = false;
   #sending = false;
   #sendsWaiting = 0;
@@ -60,6 +64,7 @@ export abstract class AsciiRadio implements FrameLink {
     this.clock = setup.clock;
     this.log = setup.log;
     this.#rearmRetryMs = setup.rearmRetryMs;
+    this.#txGapMs = setup.txGapMs;
     this.#queue = new FrameQueue(
       setup.modem,
       setup.receiveQueueFramesMax ?? receiveQueueFramesDefault,
@@ -106,7 +111,14 @@ export abstract class AsciiRadio implements FrameLink {
         this.#sendsWaiting--;
         signal?.throwIfAborted();
         this.#checkOpen();
-        await this.transmit(frame);
+        // Let the receiving radio print the last frame and listen again.
+        const gap = this.#lastTxEndAt + this.#txGapMs - this.clock.now();
+        if (gap > 0) await this.clock.sleep(gap, signal);
+        try {
+          await this.transmit(frame);
+        } finally {
+          this.#lastTxEndAt = this.clock.now();
+        }
       });
       this.stats.framesSent++;
     } catch (err) {

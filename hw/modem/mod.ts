@@ -11,6 +11,14 @@
  * | `rn2483` | frames | 255 | at `radio_tx_ok` (end of transmission) | 57600 |
  * | `rak3172` | frames | 255 | at `+EVT:TXP2P DONE` (end of transmission) | 115200 |
  *
+ * Turnaround: a receiving RN2483 leaves receive mode after each frame,
+ * prints it (`radio_rx`, about 90 ms at 57600 baud for 255 bytes) and is
+ * re-armed by its host, so it misses a frame that starts meanwhile; the
+ * RN2483 driver therefore keeps `txGapMs` (default 20 ms) after each of
+ * its transmissions, on top of its own `radio tx` line time. A RAK3172 in
+ * `AT+PRECV=65534` keeps listening between frames. All radios are half
+ * duplex: a frame sent while the peer transmits is lost.
+ *
  * Pick a driver with {@linkcode openModem} (or {@linkcode openSerialModem}),
  * check configuration input with {@linkcode checkModemOptions}.
  * @module

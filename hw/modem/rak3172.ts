@@ -58,6 +58,7 @@ export class Rak3172 extends AsciiRadio {
       clock,
       log,
       rearmRetryMs: rak3172RearmRetryMs,
+      txGapMs: options.txGapMs ?? 0,
       ...(options.receiveQueueFramesMax
         ? { receiveQueueFramesMax: options.receiveQueueFramesMax }
         : {}),

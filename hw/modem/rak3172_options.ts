@@ -55,6 +55,12 @@ export interface Rak3172Options {
   commandTimeoutMs?: number;
   /** Bound on `+EVT:TXP2P DONE` after `OK`, in ms. Default: twice the airtime of 255 bytes plus 2 s. */
   txDoneTimeoutMs?: number;
+  /**
+   * Least time between the end of one transmission and the next, in ms.
+   * Default 0: a RUI3 receiver in continuous mode keeps listening between
+   * frames. Raise it when the peer is a radio that must re-arm (RN2483).
+   */
+  txGapMs?: number;
   /** Bound on the reboot after switching to P2P mode, in ms. Default 8000. */
   rebootTimeoutMs?: number;
   /** Received frames held for `receive()` before the oldest is dropped. Default 64. */
@@ -69,6 +75,7 @@ export function checkRak3172Options(value: unknown, path = "rak3172"): Rak3172Op
     "receiveMode",
     "commandTimeoutMs",
     "txDoneTimeoutMs",
+    "txGapMs",
     "rebootTimeoutMs",
     "receiveQueueFramesMax",
   ]);
@@ -95,6 +102,7 @@ export function checkRak3172Options(value: unknown, path = "rak3172"): Rak3172Op
     receiveMode: oneOf(raw, "receiveMode", path, ["stop-to-send", "tx-compatible"] as const),
     commandTimeoutMs: int(raw, "commandTimeoutMs", path, 100, 60_000),
     txDoneTimeoutMs: int(raw, "txDoneTimeoutMs", path, 100, 600_000),
+    txGapMs: int(raw, "txGapMs", path, 0, 60_000),
     rebootTimeoutMs: int(raw, "rebootTimeoutMs", path, 500, 60_000),
     receiveQueueFramesMax: int(raw, "receiveQueueFramesMax", path, 1, 4096),
   });

@@ -26,6 +26,7 @@ import {
   rn2483RadioCommands,
   rn2483RearmRetryMs,
   rn2483TxDoneTimeoutMsDefault,
+  rn2483TxGapMsDefault,
 } from "./rn2483_options.ts";
 
 type Answer = "ok" | "invalid" | "busy" | "err";
@@ -60,6 +61,7 @@ export class Rn2483 extends AsciiRadio {
       clock,
       log,
       rearmRetryMs: rn2483RearmRetryMs,
+      txGapMs: options.txGapMs ?? rn2483TxGapMsDefault,
       ...(options.receiveQueueFramesMax
         ? { receiveQueueFramesMax: options.receiveQueueFramesMax }
         : {}),

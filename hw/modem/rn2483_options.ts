@@ -13,6 +13,13 @@ export const rn2483CommandTimeoutMsDefault = 2000;
 export const rn2483TxDoneTimeoutMsDefault = 20_000;
 /** Pause before retrying to re-arm the receiver after a failure, in ms. */
 export const rn2483RearmRetryMs = 1000;
+/**
+ * Default least gap between two transmissions, in ms. After each frame a
+ * receiving RN2483 is deaf while it prints `radio_rx` at 57600 baud (about
+ * 90 ms for 255 bytes) and its host re-arms it; the sender's own
+ * `radio tx` line takes about as long, so a short extra guard suffices.
+ */
+export const rn2483TxGapMsDefault = 20;
 /** Without `radio rxstop` (firmware < 1.0.5), wait this long for a receive window to end, in ms. */
 export const rn2483LegacyRxWaitMsDefault = 20_000;
 
@@ -55,6 +62,8 @@ export interface Rn2483Options {
   commandTimeoutMs?: number;
   /** Bound on `radio_tx_ok` after `ok`, in ms. Default: twice the airtime of 255 bytes plus 2 s. */
   txDoneTimeoutMs?: number;
+  /** Least time between the end of one transmission and the next, in ms. Default 20. */
+  txGapMs?: number;
   /** Without rxstop: bound on waiting for the receive window to end, in ms. Default 20000. */
   legacyRxWaitMs?: number;
   /** Received frames held for `receive()` before the oldest is dropped. Default 64. */
@@ -71,6 +80,7 @@ export function checkRn2483Options(value: unknown, path = "rn2483"): Rn2483Optio
     "rxStop",
     "commandTimeoutMs",
     "txDoneTimeoutMs",
+    "txGapMs",
     "legacyRxWaitMs",
     "receiveQueueFramesMax",
   ]);
@@ -114,6 +124,7 @@ export function checkRn2483Options(value: unknown, path = "rn2483"): Rn2483Optio
     rxStop: bool(raw, "rxStop", path),
     commandTimeoutMs: int(raw, "commandTimeoutMs", path, 100, 60_000),
     txDoneTimeoutMs: int(raw, "txDoneTimeoutMs", path, 100, 600_000),
+    txGapMs: int(raw, "txGapMs", path, 0, 60_000),
     legacyRxWaitMs: int(raw, "legacyRxWaitMs", path, 100, 600_000),
     receiveQueueFramesMax: int(raw, "receiveQueueFramesMax", path, 1, 4096),
   });

@@ -90,6 +90,27 @@ Deno.test("rn2483 send resolves only once the module reports radio_tx_ok", async
   }
 });
 
+Deno.test("rn2483 leaves txGapMs between transmissions so the receiver can listen again", async () => {
+  const air = new FakeAir();
+  const sideA = await fakeOnPty(57600, (p) => new FakeRn2483(p, { air }));
+  const clock = new ManualClock();
+  const a = await openRn2483(sideA.port, { txGapMs: 50 }, clock);
+  try {
+    await a.send(new Uint8Array([1]));
+    const txCount = () => sideA.fake.commands.filter((c) => c.startsWith("radio tx")).length;
+    let sent = false;
+    const second = a.send(new Uint8Array([2])).then(() => sent = true);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assertEquals([txCount(), sent], [1, false]);
+    await clock.advance(50);
+    await withTimeout(second, "the second send after the gap");
+    assertEquals(txCount(), 2);
+  } finally {
+    await a.close();
+    await sideA.stop();
+  }
+});
+
 Deno.test("rn2483 turns radio_err after a transmission into ModemTxError and keeps listening", async () => {
   const r = await twoRadios();
   try {
