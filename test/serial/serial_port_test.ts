@@ -45,6 +45,7 @@ byteLinkContract(
     loopback: devicePaths.length === 1,
     noHangUp: true,
     bulkBytes: 16384,
+    pendingWriteBytes: 8192,
   },
 );
 
