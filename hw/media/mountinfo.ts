@@ -71,24 +71,28 @@ const encoder = new TextEncoder();
  */
 export function decodeMountinfoField(field: string): string {
   if (!field.includes("\\")) return field;
-  const raw = encoder.encode(field);
-  const out = new Uint8Array(raw.length);
-  let n = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const b = raw[i]!;
-    if (b !== 0x5c) {
-      out[n++] = b;
-      continue;
-    }
-    const digits = String.fromCharCode(...raw.subarray(i + 1, i + 4));
-    if (!/^[0-3][0-7]{2}$/.test(digits)) {
-      throw new SyntaxError(`bad escape "\\${digits}" (the kernel writes \\ooo octal escapes)`);
-    }
-    out[n++] = parseInt(digits, 8);
-    i += 3;
+  const bad = /\\(?![0-3][0-7]{2})(.{0,3})/s.exec(field);
+  if (bad) {
+    throw new SyntaxError(`bad escape "\\${bad[1]}" (the kernel writes \\ooo octal escapes)`);
+  }
+  // The kernel only escapes ASCII (space, tab, newline, backslash): decode
+  // those as characters; anything above 0x7f goes through the bytes.
+  if (!/\\[23]/.test(field)) {
+    return field.replace(
+      /\\([0-7]{3})/g,
+      (_, oct: string) => String.fromCharCode(parseInt(oct, 8)),
+    );
+  }
+  const bytes: number[] = [];
+  const text = encoder.encode(field);
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === 0x5c) {
+      bytes.push(parseInt(String.fromCharCode(text[i + 1]!, text[i + 2]!, text[i + 3]!), 8));
+      i += 3;
+    } else bytes.push(text[i]!);
   }
   try {
-    return decoder.decode(out.subarray(0, n));
+    return decoder.decode(new Uint8Array(bytes));
   } catch {
     throw new SyntaxError("escaped bytes are not UTF-8");
   }

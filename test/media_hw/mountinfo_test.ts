@@ -4,7 +4,12 @@ import {
   MountinfoSyntaxError,
   parseMountinfoLine,
 } from "../../hw/media/mountinfo.ts";
-import { procMountinfo, readMountinfo, textMountinfo } from "../../hw/media/mountinfo_reader.ts";
+import {
+  MountinfoParseCache,
+  procMountinfo,
+  readMountinfo,
+  textMountinfo,
+} from "../../hw/media/mountinfo_reader.ts";
 
 Deno.test("the real /proc/self/mountinfo parses with no malformed line and has the root", async () => {
   const text = await Deno.readTextFile("/proc/self/mountinfo");
@@ -131,4 +136,23 @@ Deno.test("the reader stops at the line and byte limits and says the read was tr
   assertEquals(byBytes.truncated, true);
   assert(byBytes.mounts.length > 0 && byBytes.mounts.length < 5, `${byBytes.mounts.length}`);
   assertEquals(byBytes.errors, []);
+});
+
+Deno.test("the parse cache reuses unchanged lines and forgets lines that are gone", async () => {
+  const cache = new MountinfoParseCache();
+  const a = "2 1 0:40 / /media/a rw - tmpfs none rw";
+  const b = "3 1 0:41 / /media/b rw - tmpfs none rw";
+  const first = await readMountinfo(textMountinfo(`${a}\n${b}\n`), {}, cache);
+  const second = await readMountinfo(
+    textMountinfo(`${a.replace("rw -", "ro -")}\n${b}\n`),
+    {},
+    cache,
+  );
+  assert(second.mounts[1] === first.mounts[1], "an unchanged line is not parsed again");
+  assert(second.mounts[0] !== first.mounts[0]);
+  assertEquals(second.mounts[0]?.options, ["ro"]);
+  await readMountinfo(textMountinfo(""), {}, cache);
+  const fourth = await readMountinfo(textMountinfo(`${b}\n`), {}, cache);
+  assert(fourth.mounts[0] !== first.mounts[1], "a line absent from the last scan is forgotten");
+  assertEquals(fourth.mounts[0], first.mounts[1]);
 });
