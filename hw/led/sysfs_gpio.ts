@@ -54,6 +54,7 @@ async function exists(path: string): Promise<boolean> {
 
 /** An LED on a sysfs GPIO output line. */
 export class SysfsGpioLed implements Led {
+  /** The line's sysfs folder (`.../gpioN`). */
   readonly path: string;
   readonly #clock: Clock;
   readonly #high: string;

@@ -27,6 +27,7 @@ export interface SysfsLedOptions {
 
 /** An LED of the kernel's LED class. */
 export class SysfsLed implements Led {
+  /** The LED's sysfs folder. */
   readonly path: string;
   readonly #max: number;
   #chain: Promise<void> = Promise.resolve();

@@ -110,6 +110,7 @@ export class MediaTracker {
   readonly #judge: Judge;
   readonly #log: Logger;
 
+  /** `judge` decides, once per new mount, whether it is a medium. */
   constructor(judge: Judge, log: Logger = silentLogger) {
     this.#judge = judge;
     this.#log = log;

@@ -37,6 +37,7 @@ import type { MountEntry } from "./mountinfo.ts";
 import {
   type MountinfoLimits,
   MountinfoParseCache,
+  type MountinfoSnapshot,
   type MountinfoSource,
   mountsMax,
   procMountinfo,
@@ -83,6 +84,7 @@ export class MediaWatcher {
   #lastErrors = "";
   #lastTruncated = false;
 
+  /** Checks the options (a `TypeError` or `RangeError` names a bad one); does not read yet. */
   constructor(options: MediaWatcherOptions) {
     checkMediaFilter(options.filter);
     this.#filter = options.filter;
@@ -133,7 +135,11 @@ export class MediaWatcher {
     const onAbort = () => stop.abort(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
     if (signal.aborted) stop.abort(signal.reason);
-    const loop = this.#poll(stop.signal);
+    let failure: { error: unknown } | undefined;
+    const loop = this.#poll(stop.signal).catch((error) => {
+      failure = { error }; // a broken invariant: stop, and throw it to the consumer
+      stop.abort();
+    });
     try {
       while (!stop.signal.aborted) {
         const event = this.#queue.shift();
@@ -146,6 +152,7 @@ export class MediaWatcher {
       await loop;
       this.#watching = false;
     }
+    if (failure) throw failure.error;
   }
 
   /** Calls `onEvent` for each event, awaiting it, until `signal` aborts. */
@@ -167,39 +174,50 @@ export class MediaWatcher {
     }
   }
 
+  /**
+   * One scan. A failed read (an operating error) is logged and skipped; a
+   * broken invariant in the bookkeeping (a bug) is thrown.
+   */
   async #scanOnce(): Promise<void> {
+    let snap: MountinfoSnapshot;
     try {
-      const snap = await readMountinfo(this.#source, this.#limits, this.#parseCache);
-      const errors = snap.errors.map((e) => e.message).join("\n");
-      if (errors !== this.#lastErrors) {
-        for (const err of snap.errors) {
-          this.#log.warn("media-mountinfo-line-skipped", { line: err.line, error: err.message });
-        }
-        if (snap.errorCount > snap.errors.length) {
-          this.#log.warn("media-mountinfo-lines-skipped", { count: snap.errorCount });
-        }
-        this.#lastErrors = errors;
-      }
-      if (snap.truncated !== this.#lastTruncated) {
-        if (snap.truncated) {
-          this.#log.warn("media-mountinfo-truncated", {
-            read: snap.mounts.length + snap.errorCount,
-            hint: "more mounts than the limit: later ones are not watched",
-          });
-        }
-        this.#lastTruncated = snap.truncated;
-      }
-      for (const event of await this.#tracker.update(snap.mounts)) {
-        this.#log.info(`media-${event.kind}`, {
-          mountPoint: event.medium.mountPoint,
-          device: event.medium.device,
-          label: event.medium.label,
-          insertion: event.medium.insertionId,
-        });
-        this.#queue.push(event);
-      }
+      snap = await readMountinfo(this.#source, this.#limits, this.#parseCache);
     } catch (err) {
       this.#log.warn("media-scan-failed", { error: (err as Error).message });
+      return;
+    }
+    this.#report(snap);
+    for (const event of await this.#tracker.update(snap.mounts)) {
+      this.#log.info(`media-${event.kind}`, {
+        mountPoint: event.medium.mountPoint,
+        device: event.medium.device,
+        label: event.medium.label,
+        insertion: event.medium.insertionId,
+      });
+      this.#queue.push(event);
+    }
+  }
+
+  /** Logs malformed lines and truncation, once per change. */
+  #report(snap: MountinfoSnapshot): void {
+    const errors = snap.errors.map((e) => e.message).join("\n");
+    if (errors !== this.#lastErrors) {
+      for (const err of snap.errors) {
+        this.#log.warn("media-mountinfo-line-skipped", { line: err.line, error: err.message });
+      }
+      if (snap.errorCount > snap.errors.length) {
+        this.#log.warn("media-mountinfo-lines-skipped", { count: snap.errorCount });
+      }
+      this.#lastErrors = errors;
+    }
+    if (snap.truncated !== this.#lastTruncated) {
+      if (snap.truncated) {
+        this.#log.warn("media-mountinfo-truncated", {
+          read: snap.mounts.length + snap.errorCount,
+          hint: "more mounts than the limit: later ones are not watched",
+        });
+      }
+      this.#lastTruncated = snap.truncated;
     }
   }
 

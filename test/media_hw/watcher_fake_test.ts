@@ -207,3 +207,29 @@ async function assertRejectsSecondWatch(watcher: MediaWatcher): Promise<void> {
   }
   assert(message.includes("already running"), message);
 }
+
+Deno.test("a bug inside a scan ends watch with that error instead of hanging the consumer", async () => {
+  const table = new FakeTable();
+  const log = createLogger({ sink: () => {}, journald: false });
+  const broken = {
+    ...log,
+    info: () => {
+      throw new Error("invariant broken");
+    },
+  };
+  const watcher = new MediaWatcher({
+    filter: { mountPoints: ["/media/*"] },
+    source: table.source,
+    labels: noLabels,
+    log: broken,
+    clock: new ManualClock(),
+  });
+  table.mount({ mountPoint: "/media/a" });
+  let message = "";
+  try {
+    for await (const _ of watcher.watch(new AbortController().signal)) break;
+  } catch (err) {
+    message = (err as Error).message;
+  }
+  assertEquals(message, "invariant broken");
+});
