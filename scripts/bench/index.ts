@@ -5,9 +5,13 @@
 
 import type { BenchContext, BenchTable } from "./_harness.ts";
 import { run as serial } from "./serial.ts";
+import { run as media } from "./media.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
 
 /** Every section, by name (`deno task bench NAME` runs just that one). */
-export const SECTIONS: [string, Section][] = [["serial", serial]];
+export const SECTIONS: [string, Section][] = [
+  ["serial", serial],
+  ["media", media],
+];
