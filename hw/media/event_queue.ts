@@ -25,7 +25,7 @@
  */
 
 import type { MediaEvent } from "./tracker.ts";
-import { type Logger, silentLogger } from "../../src/log/logger.ts";
+import { type Logger, silentLogger } from "../log.ts";
 
 /** Most insertions that came and went unseen kept in the queue; older ones are dropped whole. */
 export const pendingPairsMax = 256;

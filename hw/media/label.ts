@@ -14,7 +14,7 @@
  * @module
  */
 
-import { type Logger, silentLogger } from "../../src/log/logger.ts";
+import { type Logger, silentLogger } from "../log.ts";
 
 /** Finds the label of the filesystem on a device; `undefined` when it has none or it cannot tell. */
 export type LabelResolver = (

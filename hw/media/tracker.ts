@@ -23,7 +23,7 @@
  */
 
 import type { MountEntry } from "./mountinfo.ts";
-import { type Logger, silentLogger } from "../../src/log/logger.ts";
+import { type Logger, silentLogger } from "../log.ts";
 
 /** A mounted ferry medium, as reported to the transfer logic. */
 export interface Medium {

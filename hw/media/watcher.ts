@@ -24,7 +24,7 @@
  */
 
 import { type Clock, systemClock } from "../clock/clock.ts";
-import { type Logger, silentLogger } from "../../src/log/logger.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import {
   checkMediaFilter,
   globToRegExp,

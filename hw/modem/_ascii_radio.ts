@@ -14,7 +14,7 @@ import {
   LinkClosedError,
   OverlappingWriteError,
 } from "../link/link.ts";
-import type { Logger } from "../../src/log/logger.ts";
+import type { Logger } from "../log.ts";
 import { FrameQueue, receiveQueueFramesDefault } from "./_frame_queue.ts";
 import { parseHex } from "./_hex.ts";
 import { LineChannel } from "./_line_channel.ts";

@@ -9,7 +9,7 @@
 
 import type { Clock } from "../clock/clock.ts";
 import { type ByteLink, LinkClosedError } from "../link/link.ts";
-import type { Logger } from "../../src/log/logger.ts";
+import type { Logger } from "../log.ts";
 import { ModemTimeoutError } from "./errors.ts";
 import { Mutex } from "./_mutex.ts";
 

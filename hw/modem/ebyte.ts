@@ -23,7 +23,7 @@ import {
   waitForAuxIdle,
 } from "../gpio/aux_line.ts";
 import { type ByteLink, LinkClosedError, OverlappingWriteError } from "../link/link.ts";
-import { type Logger, silentLogger } from "../../src/log/logger.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import { ModemTimeoutError } from "./errors.ts";
 import { FrameQueue } from "./_frame_queue.ts";
 import {

@@ -17,7 +17,7 @@ import {
   LinkClosedError,
   OverlappingWriteError,
 } from "../link/link.ts";
-import { type Logger, silentLogger } from "../../src/log/logger.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import { ModemProtocolError, ModemRejectedError, ModemTimeoutError } from "./errors.ts";
 import { FrameQueue, receiveQueueFramesDefault } from "./_frame_queue.ts";
 import { encodeKiss, KissDecoder } from "./kiss_codec.ts";

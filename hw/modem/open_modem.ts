@@ -8,7 +8,7 @@
 
 import type { Clock } from "../clock/clock.ts";
 import type { ByteLink, FrameLink } from "../link/link.ts";
-import type { Logger } from "../../src/log/logger.ts";
+import type { Logger } from "../log.ts";
 import { checkEbyteOptions, type EbyteOptions } from "./ebyte_options.ts";
 import { openEbyte } from "./ebyte.ts";
 import { checkKissOptions, kissMtuDefault, type KissOptions } from "./kiss_options.ts";

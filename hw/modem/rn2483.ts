@@ -13,7 +13,7 @@
 
 import { type Clock, systemClock } from "../clock/clock.ts";
 import type { ByteLink } from "../link/link.ts";
-import { type Logger, silentLogger } from "../../src/log/logger.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import { AsciiRadio, openAsciiRadio } from "./_ascii_radio.ts";
 import { ModemBusyError, ModemProtocolError, ModemRejectedError, ModemTxError } from "./errors.ts";
 import { toHex } from "./_hex.ts";

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { type Logger, silentLogger } from "../../src/log/logger.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import { constants, E, errno, libc, strerror } from "./_libc.ts";
 import { checkBaudRate, configureRaw, flushBoth } from "./termios.ts";
 import { SerialPort } from "./serial_port.ts";

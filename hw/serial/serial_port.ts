@@ -10,7 +10,7 @@
 
 import { LinkClosedError, OverlappingWriteError } from "../link/link.ts";
 import type { ByteLink } from "../link/link.ts";
-import { type Logger, silentLogger } from "../../src/log/logger.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import { constants, E, errno, libc, strerror } from "./_libc.ts";
 import { FdWaiter } from "./_fd_waiter.ts";
 import { drainOutput, type ModemLines, readModemLines, writeModemLines } from "./_modem_lines.ts";

@@ -18,20 +18,8 @@
 
 /** Log levels, most severe first. */
 export type LogLevel = "error" | "warn" | "info" | "debug";
-/** Field values a log line can carry. */
-export type LogValue = string | number | bigint | boolean | null | undefined;
-/** The fields of one log line. */
-export type LogFields = Record<string, LogValue>;
-
-/** One structured logger. */
-export interface Logger {
-  error(event: string, fields?: LogFields): void;
-  warn(event: string, fields?: LogFields): void;
-  info(event: string, fields?: LogFields): void;
-  debug(event: string, fields?: LogFields): void;
-  /** A logger that adds `fields` to every line. */
-  child(fields: LogFields): Logger;
-}
+import type { LogFields, Logger, LogValue } from "../../hw/log.ts";
+export type { LogFields, Logger, LogValue };
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
 const SYSLOG: Record<LogLevel, number> = { error: 3, warn: 4, info: 6, debug: 7 };
