@@ -41,9 +41,9 @@ export function aeadSeal(
 ): Sealed {
   const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: AEAD_TAG_BYTES });
   cipher.setAAD(ad, { plaintextLength: plaintext.length });
-  const ciphertext = cipher.update(plaintext);
+  const ciphertext = plainView(cipher.update(plaintext));
   cipher.final();
-  return { ciphertext, tag: cipher.getAuthTag() };
+  return { ciphertext, tag: plainView(cipher.getAuthTag()) };
 }
 
 /**
@@ -68,5 +68,10 @@ export function aeadOpen(
   } catch {
     return null;
   }
-  return plaintext;
+  return plainView(plaintext);
+}
+
+/** The same bytes as a plain Uint8Array (node's Buffer subclass compares differently). */
+function plainView(buf: Uint8Array): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }

@@ -1,5 +1,4 @@
 import { assert, assertEquals } from "../assert.ts";
-import { zstdDecompressSync } from "node:zlib";
 import { decodeBase32, encodeBase32 } from "../../src/encoding/base32.ts";
 import {
   ackPlain,

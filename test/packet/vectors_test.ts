@@ -18,6 +18,7 @@ import {
 import { keysForHeader } from "../../src/packet/header_check.ts";
 import { PacketOpener } from "../../src/packet/opener.ts";
 import { knownSenders, nodeNamed, testArea, VECTORS } from "./_nodes.ts";
+import { concat } from "./_bytes.ts";
 
 interface PacketEntry {
   file: string;
@@ -52,16 +53,6 @@ const manifest = JSON.parse(await Deno.readTextFile(new URL("manifest.json", VEC
 
 async function sha256Hex(data: Uint8Array): Promise<string> {
   return encodeHex(new Uint8Array(await crypto.subtle.digest("SHA-256", data.slice())));
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let pos = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, pos);
-    pos += chunk.length;
-  }
-  return out;
 }
 
 /** The bytes a manifest `payloadFrom` note names. */
