@@ -1,11 +1,12 @@
 /**
  * Computes a packet id (MTH) alongside encryption or decryption, using the
- * second CPU core for big packets. Small inputs are hashed inline; once more
- * than `thresholdBytes` have passed (mode `auto`), hashing moves to a worker
- * thread at the next 128 KiB boundary by handing over the saved MTH state.
- * Data reaches the worker in a fixed pool of buffers, so at most
- * `HASH_QUEUE_BUFFERS_MAX` MiB wait there: `update` waits when the worker
- * falls behind.
+ * second CPU core for big packets. Hashing starts inline; in mode `auto`,
+ * once `thresholdBytes` have passed, a worker thread boots in the
+ * background while hashing goes on inline, and as soon as the worker is
+ * ready the saved MTH state moves to it at the next 128 KiB boundary. Small
+ * packets never start a worker. Data reaches the worker in a fixed pool of
+ * buffers (`HASH_QUEUE_BUFFERS_MAX`), so `update` waits when the worker
+ * falls behind: memory stays bounded.
  *
  * @example
  * ```ts
@@ -25,18 +26,19 @@ import {
   WRITE_BATCH_BYTES,
 } from "./limits.ts";
 
-/** Where hashing runs: `inline` (this thread), `worker`, or `auto` (inline, then a worker for big inputs). */
+/** Where hashing runs: `inline` (this thread), `worker`, or `auto` (a worker for big inputs only). */
 export type HashMode = "auto" | "inline" | "worker";
 
 /** Options of a {@linkcode HashPipe}. */
 export interface HashPipeOptions {
   /** Default `auto`. */
   mode?: HashMode;
-  /** In `auto` mode, input size after which hashing moves to a worker. */
+  /** In `auto` mode, input size after which a worker is started. */
   thresholdBytes?: number;
 }
 
 type Outbound =
+  | { op: "ready" }
   | { op: "free"; buffer: ArrayBuffer }
   | { op: "digest"; digest: Uint8Array }
   | { op: "error"; message: string };
@@ -48,6 +50,9 @@ export class HashPipe {
   #inline: Promise<Mth> | null;
   #size = 0;
   #worker: Worker | null = null;
+  #ready: Promise<void> | null = null;
+  #isReady = false;
+  #handedOver = false;
   #free: ArrayBuffer[] = [];
   #allocated = 0;
   #waiters: (() => void)[] = [];
@@ -55,22 +60,26 @@ export class HashPipe {
   #onDigestError: ((error: Error) => void) | null = null;
   #error: Error | null = null;
 
-  /** A new pipe; the worker (if any) starts on first need. */
+  /** A new pipe; in `worker` mode the worker starts at once. */
   constructor(options: HashPipeOptions = {}) {
     this.#mode = options.mode ?? "auto";
-    this.#threshold = options.mode === "worker"
-      ? 0
-      : options.thresholdBytes ?? HASH_WORKER_THRESHOLD_BYTES;
+    this.#threshold = options.thresholdBytes ?? HASH_WORKER_THRESHOLD_BYTES;
     this.#inline = Mth.create();
+    if (this.#mode === "worker") this.#spawn();
   }
 
   /** Hashes the next bytes; `data` may be reused once the promise settles. */
   async update(data: Uint8Array): Promise<void> {
     this.#throwIfFailed();
-    if (this.#inline !== null) {
-      const mth = await this.#inline;
-      const crossing = this.#mode !== "inline" && this.#size + data.length > this.#threshold;
-      if (!crossing) {
+    if (!this.#handedOver) {
+      const mth = await this.#inline!;
+      if (
+        this.#mode === "auto" && this.#worker === null && this.#size + data.length > this.#threshold
+      ) {
+        this.#spawn();
+      }
+      if (this.#mode === "worker") await this.#ready;
+      if (!this.#isReady) {
         mth.update(data);
         this.#size += data.length;
         return;
@@ -78,8 +87,11 @@ export class HashPipe {
       const cut = Math.min(data.length, (BLOCK_BYTES - (mth.size % BLOCK_BYTES)) % BLOCK_BYTES);
       mth.update(data.subarray(0, cut));
       this.#size += cut;
-      this.#startWorker(mth);
       data = data.subarray(cut);
+      if (mth.size % BLOCK_BYTES !== 0) return;
+      this.#worker!.postMessage({ op: "start", state: mth.snapshot() });
+      this.#handedOver = true;
+      this.#inline = null;
     }
     for (let pos = 0; pos < data.length; pos += WRITE_BATCH_BYTES) {
       const piece = data.subarray(pos, pos + WRITE_BATCH_BYTES);
@@ -93,17 +105,13 @@ export class HashPipe {
   /** The MTH of everything passed to `update`. Ends the pipe. */
   async digest(): Promise<Uint8Array> {
     this.#throwIfFailed();
-    if (this.#inline !== null) {
-      const digest = (await this.#inline).digest();
-      this.#inline = null;
-      return digest;
-    }
-    const done = new Promise<Uint8Array>((resolve, reject) => {
-      this.#onDigest = resolve;
-      this.#onDigestError = reject;
-    });
-    this.#worker!.postMessage({ op: "digest" });
     try {
+      if (!this.#handedOver) return (await this.#inline!).digest();
+      const done = new Promise<Uint8Array>((resolve, reject) => {
+        this.#onDigest = resolve;
+        this.#onDigestError = reject;
+      });
+      this.#worker!.postMessage({ op: "digest" });
       return await done;
     } finally {
       this.close();
@@ -115,15 +123,19 @@ export class HashPipe {
     this.#worker?.terminate();
     this.#worker = null;
     this.#inline = null;
+    this.#handedOver = true;
   }
 
-  #startWorker(mth: Mth): void {
-    const state = mth.snapshot();
-    this.#inline = null;
+  #spawn(): void {
     const worker = new Worker(new URL("./mth_worker.ts", import.meta.url).href, { type: "module" });
+    let markReady = () => {};
+    this.#ready = new Promise<void>((resolve) => (markReady = resolve));
     worker.onmessage = (event: MessageEvent<Outbound>) => {
       const message = event.data;
-      if (message.op === "free") {
+      if (message.op === "ready") {
+        this.#isReady = true;
+        markReady();
+      } else if (message.op === "free") {
         this.#free.push(message.buffer);
         this.#waiters.shift()?.();
       } else if (message.op === "digest") this.#onDigest?.(message.digest);
@@ -132,8 +144,8 @@ export class HashPipe {
     worker.onerror = (event) => {
       event.preventDefault();
       this.#fail(new Error(`Packet hashing worker crashed: ${event.message}`));
+      markReady();
     };
-    worker.postMessage({ op: "start", state });
     this.#worker = worker;
   }
 
@@ -154,7 +166,8 @@ export class HashPipe {
     this.#error ??= error;
     for (const wake of this.#waiters.splice(0)) wake();
     this.#onDigestError?.(error);
-    this.close();
+    this.#worker?.terminate();
+    this.#worker = null;
   }
 
   #throwIfFailed(): void {

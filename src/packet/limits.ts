@@ -38,8 +38,8 @@ export const READ_BATCH_BYTES = 1024 * 1024;
 /** How much output is gathered before one write. */
 export const WRITE_BATCH_BYTES = 1024 * 1024;
 /** Buffers in flight to the hashing worker (each WRITE_BATCH_BYTES): the queue bound. */
-export const HASH_QUEUE_BUFFERS_MAX = 4;
+export const HASH_QUEUE_BUFFERS_MAX = 3;
 /** Output size from which packet hashing moves to a worker thread. */
 export const HASH_WORKER_THRESHOLD_BYTES = 8 * 1024 * 1024;
 /** Processed bytes between two young-generation garbage collections (when `gc` is exposed). */
-export const GC_INTERVAL_BYTES = 4 * 1024 * 1024;
+export const GC_INTERVAL_BYTES = 1024 * 1024;
