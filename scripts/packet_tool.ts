@@ -5,9 +5,11 @@
  *
  * Usage:
  *   deno run -A --v8-flags=--expose-gc scripts/packet_tool.ts encrypt \
- *     --cfg alice.json --to bob --file SRC --name DST [--minsize BYTES] --out DIR
+ *     --cfg alice.json --to bob --file SRC --name DST [--minsize BYTES] --out DIR [--hash MODE]
  *   deno run -A --v8-flags=--expose-gc scripts/packet_tool.ts decrypt \
- *     --cfg bob.json --packet PATH --out DIR [--id]
+ *     --cfg bob.json --packet PATH --out DIR [--id] [--hash MODE]
+ *
+ * MODE (where the packet id is hashed): auto (default), inline or worker.
  *
  * `encrypt` writes DIR/<packet id> (temp file, fsync, rename) and prints
  * `{"id":…,"size":…}`. `decrypt` verifies the packet, writes the payload
@@ -16,16 +18,12 @@
  */
 
 import { decodeBase32, encodeBase32 } from "../src/encoding/base32.ts";
-import {
-  decryptPacket,
-  encryptPacket,
-  filePlain,
-  fileSink,
-  NICE,
-  plainPathText,
-  PlainType,
-  syncDir,
-} from "../src/packet/mod.ts";
+import { decryptPacket } from "../src/packet/decrypt.ts";
+import { encryptPacket } from "../src/packet/encrypt.ts";
+import type { HashMode } from "../src/packet/hash_pipe.ts";
+import { filePlain, NICE, plainPathText } from "../src/packet/plain_builders.ts";
+import { PlainType } from "../src/packet/plain_header.ts";
+import { fileSink, syncDir } from "../src/packet/sink.ts";
 
 interface NodeConfig {
   self: { id: string; exchprv: string; signprv: string };
@@ -41,6 +39,14 @@ function required(args: string[], name: string): string {
   const value = option(args, name);
   if (value === undefined) throw new Error(`packet_tool: --${name} is required`);
   return value;
+}
+
+function hashMode(args: string[]): HashMode {
+  const mode = option(args, "hash") ?? "auto";
+  if (mode !== "auto" && mode !== "inline" && mode !== "worker") {
+    throw new Error(`packet_tool: --hash must be auto, inline or worker, not "${mode}"`);
+  }
+  return mode;
 }
 
 async function loadConfig(path: string): Promise<NodeConfig> {
@@ -62,6 +68,7 @@ async function encrypt(args: string[]): Promise<unknown> {
     plain: filePlain(required(args, "name"), NICE.bulk),
     payload: source,
     minSize: Number(option(args, "minsize") ?? 0),
+    hash: hashMode(args),
   }, out);
   await out.sync();
   await Deno.rename(temp, `${dir}/${result.id}`);
@@ -83,7 +90,7 @@ async function decrypt(args: string[]): Promise<unknown> {
       if (plain.type !== PlainType.file) throw new Error("packet_tool: only file packets");
       return fileSink(`${dir}/${plainPathText(plain).replaceAll("/", "_")}`);
     },
-    computeId: args.includes("--id") ? "auto" : false,
+    computeId: args.includes("--id") ? hashMode(args) : false,
   });
   return { id: result.id, size: result.size, payload: result.payloadBytes, pad: result.padBytes };
 }

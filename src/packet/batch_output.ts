@@ -2,7 +2,8 @@
  * Gathers the small pieces a sealer emits into large buffers, then writes
  * each buffer once and feeds it to the packet hasher. `emit` is synchronous
  * (sealers call it); `drain` does the asynchronous writing, and must be
- * awaited after each burst of emits so at most a few buffers wait.
+ * awaited after each burst of emits so at most a few buffers wait. One write
+ * runs while the caller goes on; a failed write surfaces at the next drain.
  *
  * @example
  * ```ts
@@ -29,6 +30,7 @@ export class BatchOutput {
   #full: Uint8Array[] = [];
   #spare: Uint8Array[] = [];
   #bytes = 0;
+  #inFlight: Promise<void> = Promise.resolve();
 
   /** Output to `writer`, hashed by `hash` when given. */
   constructor(writer: WholeWriter, hash: HashPipe | null) {
@@ -58,14 +60,20 @@ export class BatchOutput {
     }
   };
 
-  /** Writes and hashes every full buffer; with `final`, the partial one too. */
+  /**
+   * Starts writing (and hashing) every full buffer, one write in flight
+   * while the caller goes on encrypting; with `final`, also the partial
+   * buffer, and waits for everything.
+   */
   async drain(final = false): Promise<void> {
     for (const buffer of this.#full.splice(0)) {
-      await this.#send(buffer);
-      this.#spare.push(buffer);
+      await this.#inFlight;
+      this.#inFlight = this.#send(buffer).then(() => void this.#spare.push(buffer));
+      this.#inFlight.catch(() => {}); // handled at the next drain; never an unhandled rejection
     }
-    if (final && this.#fill > 0) {
-      await this.#send(this.#current.subarray(0, this.#fill));
+    if (final) {
+      await this.#inFlight;
+      if (this.#fill > 0) await this.#send(this.#current.subarray(0, this.#fill));
       this.#fill = 0;
     }
   }

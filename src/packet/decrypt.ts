@@ -37,12 +37,21 @@ import {
   type SenderLookup,
 } from "./header_check.ts";
 import { type ByteInput, readFull, toByteSource } from "./io.ts";
-import { ENC_HEADER_BYTES, GC_INTERVAL_BYTES, READ_BATCH_BYTES } from "./limits.ts";
+import {
+  ENC_HEADER_BYTES,
+  GC_INTERVAL_BYTES,
+  READ_BATCH_BYTES,
+  SEALED_BLOCK_BYTES,
+} from "./limits.ts";
+import { ReadAhead } from "./read_ahead.ts";
 import { PacketOpener } from "./opener.ts";
 import { PayloadRouter } from "./payload_router.ts";
 import type { PlainHeader } from "./plain_header.ts";
 import type { PayloadSink } from "./sink.ts";
 import { GcPacer } from "./young_gc.ts";
+
+/** Sealed blocks per read: reads start on block boundaries, so blocks decrypt in place. */
+const READ_BLOCKS = Math.floor(READ_BATCH_BYTES / SEALED_BLOCK_BYTES);
 
 /** What is known about a packet once its plain header is decrypted. */
 export interface OpenedPacket {
@@ -114,19 +123,15 @@ export async function decryptPacket(
       options.open({ header, plain, sender, signatureVerified })
     );
     router = route;
-    const buf = new Uint8Array(READ_BATCH_BYTES);
+    const reader = new ReadAhead(source, () => READ_BLOCKS * SEALED_BLOCK_BYTES);
     const gc = new GcPacer(GC_INTERVAL_BYTES);
-    let size = ENC_HEADER_BYTES;
-    for (;;) {
-      const n = await source.read(buf);
-      if (n === null) break;
-      const chunk = buf.subarray(0, n);
+    for (let chunk; (chunk = await reader.next()) !== null;) {
       opener.push(chunk);
       await hash?.update(chunk);
-      size += n;
       for (const plaintext of queue.splice(0)) await route.feed(plaintext);
-      gc.add(n);
+      gc.add(chunk.length);
     }
+    const size = ENC_HEADER_BYTES + reader.bytesRead;
     const sizes = opener.end();
     for (const plaintext of queue.splice(0)) await route.feed(plaintext);
     await route.commit();

@@ -36,7 +36,8 @@ import { buildEncryptedHeader, type EncryptedHeader } from "./enc_header.ts";
 import { PacketAuthError } from "./errors.ts";
 import { type HashMode, HashPipe } from "./hash_pipe.ts";
 import { type ByteInput, type ByteOutput, toByteSource, toWholeWriter } from "./io.ts";
-import { GC_INTERVAL_BYTES, PLAIN_HEADER_BYTES, READ_BATCH_BYTES } from "./limits.ts";
+import { BLOCK_BYTES, GC_INTERVAL_BYTES, PLAIN_HEADER_BYTES, READ_BATCH_BYTES } from "./limits.ts";
+import { ReadAhead } from "./read_ahead.ts";
 import { derivePacketKeys } from "./packet_keys.ts";
 import { areaPlain, trnsPlain } from "./plain_builders.ts";
 import { encodePlainHeader, type PlainHeader } from "./plain_header.ts";
@@ -147,18 +148,17 @@ export async function encryptPacket(
       emit = (chunk) => sealer.push(chunk);
     }
     const innermost = sealers[0]!;
-    const source = toByteSource(options.payload);
-    const buf = new Uint8Array(READ_BATCH_BYTES);
+    const reader = new ReadAhead(
+      toByteSource(options.payload),
+      (read) => READ_BATCH_BYTES - ((PLAIN_HEADER_BYTES + read) % BLOCK_BYTES),
+    );
     const gc = new GcPacer(GC_INTERVAL_BYTES);
-    let payloadBytes = 0;
-    for (;;) {
-      const n = await source.read(buf);
-      if (n === null) break;
-      innermost.push(buf.subarray(0, n));
-      payloadBytes += n;
+    for (let chunk; (chunk = await reader.next()) !== null;) {
+      innermost.push(chunk);
       await out.drain();
-      gc.add(n);
+      gc.add(chunk.length);
     }
+    const payloadBytes = reader.bytesRead;
     for (const sealer of sealers) sealer.finish();
     await out.drain(true);
     const result: EncryptResult = {

@@ -34,11 +34,11 @@ export const MAGIC_BYTES = 8;
 /** Largest payload (or padding) ferry handles: beyond this, byte counts stop being exact in a JavaScript number. */
 export const PAYLOAD_BYTES_MAX = Number.MAX_SAFE_INTEGER;
 /** How much of a source is read at once when encrypting or decrypting. */
-export const READ_BATCH_BYTES = 1024 * 1024;
+export const READ_BATCH_BYTES = 512 * 1024;
 /** How much output is gathered before one write. */
-export const WRITE_BATCH_BYTES = 1024 * 1024;
+export const WRITE_BATCH_BYTES = 512 * 1024;
 /** Buffers in flight to the hashing worker (each WRITE_BATCH_BYTES): the queue bound. */
-export const HASH_QUEUE_BUFFERS_MAX = 3;
+export const HASH_QUEUE_BUFFERS_MAX = 4;
 /** Output size from which packet hashing moves to a worker thread. */
 export const HASH_WORKER_THRESHOLD_BYTES = 8 * 1024 * 1024;
 /** Processed bytes between two young-generation garbage collections (when `gc` is exposed). */

@@ -100,6 +100,11 @@ export class PacketOpener {
           `Cannot accept packet: ${data.length - pos} or more bytes follow its end`,
         );
       }
+      if (this.#fill === 0 && data.length - pos >= SEALED_BLOCK_BYTES) {
+        this.#block(data.subarray(pos, pos + SEALED_BLOCK_BYTES));
+        pos += SEALED_BLOCK_BYTES;
+        continue;
+      }
       const take = Math.min(SEALED_BLOCK_BYTES - this.#fill, data.length - pos);
       this.#buf.set(data.subarray(pos, pos + take), this.#fill);
       this.#fill += take;

@@ -77,6 +77,11 @@ export class PacketSealer {
     return this.#plainBytes;
   }
 
+  /** Bytes waiting for their block to fill: pushing a multiple of 128 KiB minus this avoids copies. */
+  get pendingBytes(): number {
+    return this.#fill;
+  }
+
   /** Encrypts the next plain packet bytes. */
   push(data: Uint8Array): void {
     if (this.#finished) throw new Error("PacketSealer.push called after finish");

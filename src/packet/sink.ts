@@ -93,27 +93,37 @@ export async function fileSink(path: string, options: FileSinkOptions = {}): Pro
   const base = path.slice(slash + 1);
   const temp = `${dir}/.${base}.${crypto.randomUUID().slice(0, 8)}.part`;
   const file = await Deno.open(temp, { write: true, createNew: true, mode: 0o600 });
-  const batch = new Uint8Array(WRITE_BATCH_BYTES);
+  let batch = new Uint8Array(WRITE_BATCH_BYTES);
+  let spare = new Uint8Array(WRITE_BATCH_BYTES);
   let fill = 0;
+  let inFlight: Promise<void> = Promise.resolve();
   let closed = false;
   const close = () => {
     if (!closed) file.close();
     closed = true;
   };
+  const flush = async () => {
+    await inFlight;
+    const full = batch.subarray(0, fill);
+    inFlight = writeAll(file, full);
+    inFlight.catch(() => {}); // surfaces at the next flush or commit
+    [batch, spare] = [spare, batch];
+    fill = 0;
+  };
   return {
     async write(chunk) {
-      if (fill + chunk.length > batch.length) {
-        await writeAll(file, batch.subarray(0, fill));
-        fill = 0;
+      if (fill + chunk.length > batch.length) await flush();
+      if (chunk.length >= batch.length) {
+        await inFlight;
+        await writeAll(file, chunk);
+        return;
       }
-      if (chunk.length >= batch.length) await writeAll(file, chunk);
-      else {
-        batch.set(chunk, fill);
-        fill += chunk.length;
-      }
+      batch.set(chunk, fill);
+      fill += chunk.length;
     },
     async commit() {
-      await writeAll(file, batch.subarray(0, fill));
+      await flush();
+      await inFlight;
       if (options.fsync !== false) await file.sync();
       close();
       if (options.overwrite) await Deno.rename(temp, path);
@@ -124,6 +134,7 @@ export async function fileSink(path: string, options: FileSinkOptions = {}): Pro
       if (options.fsync !== false) await syncDir(dir);
     },
     async abort() {
+      await inFlight.catch(() => {});
       close();
       await Deno.remove(temp).catch(() => {});
     },
