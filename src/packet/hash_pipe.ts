@@ -1,12 +1,15 @@
 /**
  * Computes a packet id (MTH) alongside encryption or decryption, using the
- * second CPU core for big packets. Hashing starts inline; in mode `auto`,
- * once `thresholdBytes` have passed, a worker thread boots in the
- * background while hashing goes on inline, and as soon as the worker is
- * ready the saved MTH state moves to it at the next 128 KiB boundary. Small
- * packets never start a worker. Data reaches the worker in a fixed pool of
- * buffers (`HASH_QUEUE_BUFFERS_MAX`), so `update` waits when the worker
- * falls behind: memory stays bounded.
+ * second CPU core for big packets. MTH leaves (128 KiB blocks) are
+ * independent, so the input is staged in leaf-aligned buffers and each full
+ * buffer is hashed either by a worker thread (the buffer is transferred,
+ * not copied) or, when the worker is busy or not there, right here; the
+ * tree is built here from the leaf hashes in order. The two cores thus
+ * share the hashing in whatever proportion keeps both busy.
+ *
+ * In mode `auto` the worker boots in the background once `thresholdBytes`
+ * have passed; small packets never start one. At most
+ * `HASH_QUEUE_BUFFERS_MAX` buffers are in flight: memory is bounded.
  *
  * @example
  * ```ts
@@ -18,15 +21,15 @@
  * @module
  */
 
-import { Mth } from "./mth.ts";
+import { createLeafHasher, Mth } from "./mth.ts";
 import {
-  BLOCK_BYTES,
   HASH_QUEUE_BUFFERS_MAX,
+  HASH_STAGE_BYTES,
   HASH_WORKER_THRESHOLD_BYTES,
-  WRITE_BATCH_BYTES,
+  ID_BYTES,
 } from "./limits.ts";
 
-/** Where hashing runs: `inline` (this thread), `worker`, or `auto` (a worker for big inputs only). */
+/** Where hashing runs: `inline` (this thread), `worker` (shared with a worker from the start), or `auto`. */
 export type HashMode = "auto" | "inline" | "worker";
 
 /** Options of a {@linkcode HashPipe}. */
@@ -39,80 +42,72 @@ export interface HashPipeOptions {
 
 type Outbound =
   | { op: "ready" }
-  | { op: "free"; buffer: ArrayBuffer }
-  | { op: "digest"; digest: Uint8Array }
+  | { op: "hashes"; seq: number; hashes: Uint8Array; buffer: ArrayBuffer }
   | { op: "error"; message: string };
 
-/** An MTH computed inline or in a worker thread. Call `digest()` or `close()` when done. */
+interface Tools {
+  tree: Mth;
+  hashLeaves: (blocks: Uint8Array) => Uint8Array;
+}
+
+/** An MTH shared between this thread and a worker. Call `digest()` or `close()` when done. */
 export class HashPipe {
   #mode: HashMode;
   #threshold: number;
-  #inline: Promise<Mth> | null;
+  #tools: Promise<Tools>;
+  #stage = new Uint8Array(new ArrayBuffer(HASH_STAGE_BYTES));
+  #fill = 0;
   #size = 0;
-  #worker: Worker | null = null;
-  #ready: Promise<void> | null = null;
-  #isReady = false;
-  #handedOver = false;
+  #nextSeq = 0;
+  #mergedSeq = 0;
+  #results = new Map<number, Uint8Array>();
   #free: ArrayBuffer[] = [];
-  #allocated = 0;
-  #waiters: (() => void)[] = [];
-  #onDigest: ((digest: Uint8Array) => void) | null = null;
-  #onDigestError: ((error: Error) => void) | null = null;
+  #allocated = 1;
+  #inFlight = 0;
+  #worker: Worker | null = null;
+  #ready = false;
+  #readyWait: Promise<void> = Promise.resolve();
+  #idle: (() => void) | null = null;
   #error: Error | null = null;
+  #closed = false;
 
   /** A new pipe; in `worker` mode the worker starts at once. */
   constructor(options: HashPipeOptions = {}) {
     this.#mode = options.mode ?? "auto";
     this.#threshold = options.thresholdBytes ?? HASH_WORKER_THRESHOLD_BYTES;
-    this.#inline = Mth.create();
+    this.#tools = Promise.all([Mth.create(), createLeafHasher()]).then(([tree, hashLeaves]) => ({
+      tree,
+      hashLeaves,
+    }));
     if (this.#mode === "worker") this.#spawn();
   }
 
   /** Hashes the next bytes; `data` may be reused once the promise settles. */
   async update(data: Uint8Array): Promise<void> {
-    this.#throwIfFailed();
-    if (!this.#handedOver) {
-      const mth = await this.#inline!;
-      if (
-        this.#mode === "auto" && this.#worker === null && this.#size + data.length > this.#threshold
-      ) {
-        this.#spawn();
-      }
-      if (this.#mode === "worker") await this.#ready;
-      if (!this.#isReady) {
-        mth.update(data);
-        this.#size += data.length;
-        return;
-      }
-      const cut = Math.min(data.length, (BLOCK_BYTES - (mth.size % BLOCK_BYTES)) % BLOCK_BYTES);
-      mth.update(data.subarray(0, cut));
-      this.#size += cut;
-      data = data.subarray(cut);
-      if (mth.size % BLOCK_BYTES !== 0) return;
-      this.#worker!.postMessage({ op: "start", state: mth.snapshot() });
-      this.#handedOver = true;
-      this.#inline = null;
-    }
-    for (let pos = 0; pos < data.length; pos += WRITE_BATCH_BYTES) {
-      const piece = data.subarray(pos, pos + WRITE_BATCH_BYTES);
-      const buffer = await this.#acquire();
-      new Uint8Array(buffer).set(piece);
-      this.#worker!.postMessage({ op: "data", buffer, length: piece.length }, [buffer]);
-      this.#size += piece.length;
+    let pos = 0;
+    while (pos < data.length) {
+      this.#throwIfFailed();
+      const take = Math.min(this.#stage.length - this.#fill, data.length - pos);
+      this.#stage.set(data.subarray(pos, pos + take), this.#fill);
+      this.#fill += take;
+      pos += take;
+      this.#size += take;
+      if (this.#fill === this.#stage.length) await this.#dispatch();
     }
   }
 
   /** The MTH of everything passed to `update`. Ends the pipe. */
   async digest(): Promise<Uint8Array> {
-    this.#throwIfFailed();
     try {
-      if (!this.#handedOver) return (await this.#inline!).digest();
-      const done = new Promise<Uint8Array>((resolve, reject) => {
-        this.#onDigest = resolve;
-        this.#onDigestError = reject;
-      });
-      this.#worker!.postMessage({ op: "digest" });
-      return await done;
+      const { tree } = await this.#tools;
+      while (this.#inFlight > 0) {
+        this.#throwIfFailed();
+        await new Promise<void>((resolve) => (this.#idle = resolve));
+      }
+      this.#throwIfFailed();
+      this.#merge(tree);
+      tree.update(this.#stage.subarray(0, this.#fill));
+      return tree.digest();
     } finally {
       this.close();
     }
@@ -120,26 +115,66 @@ export class HashPipe {
 
   /** Stops the worker, if any. Safe to call more than once. */
   close(): void {
+    this.#closed = true;
     this.#worker?.terminate();
     this.#worker = null;
-    this.#inline = null;
-    this.#handedOver = true;
+  }
+
+  async #dispatch(): Promise<void> {
+    const tools = await this.#tools;
+    if (this.#mode === "auto" && this.#worker === null && this.#size > this.#threshold) {
+      this.#spawn();
+    }
+    if (this.#mode === "worker") await this.#readyWait;
+    const seq = this.#nextSeq++;
+    const buffer = this.#ready && this.#inFlight < HASH_QUEUE_BUFFERS_MAX
+      ? this.#spareBuffer()
+      : null;
+    if (buffer === null) {
+      this.#results.set(seq, tools.hashLeaves(this.#stage));
+      this.#merge(tools.tree);
+    } else {
+      this.#inFlight++;
+      const full = this.#stage.buffer as ArrayBuffer;
+      this.#worker!.postMessage({ op: "leaves", seq, buffer: full, length: this.#fill }, [full]);
+      this.#stage = new Uint8Array(buffer);
+    }
+    this.#fill = 0;
+  }
+
+  #spareBuffer(): ArrayBuffer | null {
+    const spare = this.#free.pop();
+    if (spare !== undefined) return spare;
+    if (this.#allocated > HASH_QUEUE_BUFFERS_MAX) return null;
+    this.#allocated++;
+    return new ArrayBuffer(HASH_STAGE_BYTES);
+  }
+
+  #merge(tree: Mth): void {
+    for (let hashes; (hashes = this.#results.get(this.#mergedSeq)) !== undefined;) {
+      this.#results.delete(this.#mergedSeq++);
+      for (let i = 0; i < hashes.length; i += ID_BYTES) {
+        tree.addLeafHash(hashes.subarray(i, i + ID_BYTES));
+      }
+    }
   }
 
   #spawn(): void {
     const worker = new Worker(new URL("./mth_worker.ts", import.meta.url).href, { type: "module" });
     let markReady = () => {};
-    this.#ready = new Promise<void>((resolve) => (markReady = resolve));
-    worker.onmessage = (event: MessageEvent<Outbound>) => {
+    this.#readyWait = new Promise<void>((resolve) => (markReady = resolve));
+    worker.onmessage = async (event: MessageEvent<Outbound>) => {
       const message = event.data;
       if (message.op === "ready") {
-        this.#isReady = true;
+        this.#ready = true;
         markReady();
-      } else if (message.op === "free") {
+      } else if (message.op === "hashes") {
+        this.#results.set(message.seq, message.hashes);
         this.#free.push(message.buffer);
-        this.#waiters.shift()?.();
-      } else if (message.op === "digest") this.#onDigest?.(message.digest);
-      else this.#fail(new Error(`Packet hashing failed in its worker: ${message.message}`));
+        this.#inFlight--;
+        if (!this.#closed) this.#merge((await this.#tools).tree);
+        this.#wake();
+      } else this.#fail(new Error(`Packet hashing failed in its worker: ${message.message}`));
     };
     worker.onerror = (event) => {
       event.preventDefault();
@@ -149,25 +184,17 @@ export class HashPipe {
     this.#worker = worker;
   }
 
-  async #acquire(): Promise<ArrayBuffer> {
-    for (;;) {
-      this.#throwIfFailed();
-      const ready = this.#free.pop();
-      if (ready !== undefined) return ready;
-      if (this.#allocated < HASH_QUEUE_BUFFERS_MAX) {
-        this.#allocated++;
-        return new ArrayBuffer(WRITE_BATCH_BYTES);
-      }
-      await new Promise<void>((resolve) => this.#waiters.push(resolve));
-    }
+  #wake(): void {
+    const idle = this.#idle;
+    this.#idle = null;
+    idle?.();
   }
 
   #fail(error: Error): void {
     this.#error ??= error;
-    for (const wake of this.#waiters.splice(0)) wake();
-    this.#onDigestError?.(error);
     this.#worker?.terminate();
     this.#worker = null;
+    this.#wake();
   }
 
   #throwIfFailed(): void {

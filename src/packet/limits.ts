@@ -37,7 +37,9 @@ export const PAYLOAD_BYTES_MAX = Number.MAX_SAFE_INTEGER;
 export const READ_BATCH_BYTES = 512 * 1024;
 /** How much output is gathered before one write. */
 export const WRITE_BATCH_BYTES = 512 * 1024;
-/** Buffers in flight to the hashing worker (each WRITE_BATCH_BYTES): the queue bound. */
+/** Leaf-aligned staging buffer of the packet hasher (whole 128 KiB blocks). */
+export const HASH_STAGE_BYTES = 4 * BLOCK_BYTES;
+/** Buffers in flight to the hashing worker (each HASH_STAGE_BYTES): the queue bound. */
 export const HASH_QUEUE_BUFFERS_MAX = 4;
 /** Output size from which packet hashing moves to a worker thread. */
 export const HASH_WORKER_THRESHOLD_BYTES = 8 * 1024 * 1024;

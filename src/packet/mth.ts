@@ -95,6 +95,17 @@ export class Mth {
     return this;
   }
 
+  /**
+   * Adds the hash of the next whole block, computed elsewhere (another
+   * thread, {@linkcode createLeafHasher}). Only between whole blocks.
+   */
+  addLeafHash(hash: Uint8Array): this {
+    if (this.#done) throw new Error("Mth.addLeafHash called after digest");
+    if (this.#leafFill !== 0) throw new Error("Mth.addLeafHash called inside a block");
+    this.#pushLeaf(hash.slice());
+    return this;
+  }
+
   /** The state covering every whole block hashed so far. */
   snapshot(): MthState {
     return {
@@ -119,9 +130,13 @@ export class Mth {
   }
 
   #finishLeaf(): void {
-    let hash = this.#leaf.digest("binary");
+    const hash = this.#leaf.digest("binary");
     this.#leaf.init();
     this.#leafFill = 0;
+    this.#pushLeaf(hash);
+  }
+
+  #pushLeaf(hash: Uint8Array): void {
     this.#leaves++;
     let level = 0;
     while (this.#pending[level]) {
@@ -157,6 +172,25 @@ export class Mth {
     this.#leaves = state.leaves;
     this.#pending = pending;
   }
+}
+
+/**
+ * A function that hashes whole 128 KiB blocks as MTH leaves: given `n`
+ * blocks it returns their `n` leaf hashes, 32 bytes each, back to back.
+ */
+export async function createLeafHasher(): Promise<(blocks: Uint8Array) => Uint8Array> {
+  const leaf = await createBlake3(MTH_LEAF_KEY);
+  return (blocks) => {
+    if (blocks.length % BLOCK_BYTES !== 0) {
+      throw new RangeError(`Cannot hash MTH leaves: ${blocks.length} bytes is not whole blocks`);
+    }
+    const out = new Uint8Array((blocks.length / BLOCK_BYTES) * ID_BYTES);
+    for (let i = 0; i * BLOCK_BYTES < blocks.length; i++) {
+      leaf.init().update(blocks.subarray(i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES));
+      out.set(leaf.digest("binary"), i * ID_BYTES);
+    }
+    return out;
+  };
 }
 
 /** MTH of bytes in memory. */
