@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { decodeChunkedMeta, encodeChunkedMeta } from "./chunked_meta.ts";
- * const raw = encodeChunkedMeta({ fileSize: 10, chunkSize: 4, checksums: [new Uint8Array(32)] });
+ * const raw = encodeChunkedMeta({ fileSize: 3, chunkSize: 4, checksums: [new Uint8Array(32)] });
  * console.assert(decodeChunkedMeta(raw).chunkSize === 4);
  * ```
  * @module

@@ -7,7 +7,7 @@
  * @example
  * ```ts
  * import { describeMagic, MAGIC } from "./magic.ts";
- * console.assert(describeMagic(MAGIC.encrypted).current);
+ * console.assert(describeMagic(MAGIC.encrypted)?.current);
  * const old = describeMagic(new TextEncoder().encode("NNCPE\0\0\x04"));
  * console.assert(old?.usedBefore === "7.0");
  * ```

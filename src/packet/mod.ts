@@ -19,14 +19,14 @@
  * import { generateExchKeys, generateSignKeys } from "../crypto/keys.ts";
  * const sign = generateSignKeys(), exch = generateExchKeys();
  * const id = new Uint8Array(32);
- * const chunks: Uint8Array[] = [];
+ * const chunks: Uint8Array<ArrayBuffer>[] = [];
  * await encryptPacket({
  *   sender: { id, signPrv: sign.prv },
  *   recipient: { id, exchPub: exch.pub },
  *   nice: NICE.bulk,
  *   plain: filePlain("note.txt", NICE.bulk),
  *   payload: new TextEncoder().encode("hi"),
- * }, new WritableStream({ write: (c) => void chunks.push(c) }));
+ * }, new WritableStream({ write: (c) => void chunks.push(c.slice()) }));
  * const sink = memorySink(100);
  * await decryptPacket(new Blob(chunks).stream(), {
  *   self: { id, exchPrv: exch.prv },

@@ -1,4 +1,6 @@
 import { assert, assertEquals } from "../assert.ts";
+import { Buffer } from "node:buffer";
+import { zstdDecompressSync } from "node:zlib";
 import { decodeBase32, encodeBase32 } from "../../src/encoding/base32.ts";
 import {
   ackPlain,
@@ -42,6 +44,26 @@ function fileTo(
     payload,
     ...extra,
   };
+}
+
+/** Reads one of bob's relays to carol as carol: the area message hash and its payload. */
+async function readRelay(world: NncpWorld, name: string): Promise<[string, Uint8Array]> {
+  const inner = memorySink(1 << 20);
+  let msgHash = "";
+  await decryptPacket(await Deno.readFile(`${spoolDir(world, bob, carol, "tx")}/${name}`), {
+    self: { id: carol.id, exchPrv: carol.exchPrv },
+    senders: knownSenders,
+    open: () =>
+      areaPayloadSink({
+        area: testArea,
+        senders: knownSenders,
+        open: (message) => {
+          msgHash = message.msgHash;
+          return inner;
+        },
+      }),
+  });
+  return [msgHash, inner.bytes()!];
 }
 
 /** Carries ferry's packets to bob on a medium, then runs nncp-xfer -rx and nncp-toss there. */
@@ -199,15 +221,21 @@ Deno.test("a ferry packet to carol via bob is relayed by nncp-toss and delivered
   }
 });
 
-Deno.test("nncp-toss reads ferry's area message and relays it to carol, who ferry can read", async () => {
+Deno.test("nncp-toss reads ferry's area file and exec messages and relays them to carol, who ferry can read", async () => {
   const world = await makeNncpWorld();
   try {
     const note = new TextEncoder().encode("to the whole area\n");
-    const [sent] = await deliverToBob(world, [{
-      ...fileTo("areafile.txt", note),
-      area: { id: testArea.id, exchPub: testArea.pub },
+    const area = { id: testArea.id, exchPub: testArea.pub };
+    const [sent, sentExec] = await deliverToBob(world, [{ ...fileTo("areafile.txt", note), area }, {
+      sender: senderOf(alice),
+      recipient: peerOf(bob),
+      area,
+      nice: NICE.priority,
+      plain: execPlain("appender", [], NICE.bulk),
+      payload: zstdCompressSource(execBody),
     }]);
     assertEquals(await Deno.readFile(`${world.root}/nodes/bob/areain/areafile.txt`), note);
+    assertEquals(await Deno.readFile(`${world.root}/nodes/bob/area-exec.out`), execBody);
     const seen = `${world.root}/nodes/bob/spool/${encodeBase32(alice.id)}/area/${
       encodeBase32(testArea.id)
     }/${sent?.areaMsgHash}`;
@@ -217,24 +245,11 @@ Deno.test("nncp-toss reads ferry's area message and relays it to carol, who ferr
       0,
       "echoed to its origin",
     );
-    const [relayed] = await packetsIn(spoolDir(world, bob, carol, "tx"));
-    const inner = memorySink(1024);
-    let msgHash = "";
-    await decryptPacket(await Deno.readFile(`${spoolDir(world, bob, carol, "tx")}/${relayed}`), {
-      self: { id: carol.id, exchPrv: carol.exchPrv },
-      senders: knownSenders,
-      open: () =>
-        areaPayloadSink({
-          area: testArea,
-          senders: knownSenders,
-          open: (message) => {
-            msgHash = message.msgHash;
-            return inner;
-          },
-        }),
-    });
-    assertEquals(msgHash, sent?.areaMsgHash);
-    assertEquals(inner.bytes(), note);
+    const relays = await packetsIn(spoolDir(world, bob, carol, "tx"));
+    assertEquals(relays.length, 2, "bob relays both area messages to carol");
+    const read = new Map(await Promise.all(relays.map((name) => readRelay(world, name))));
+    assertEquals(read.get(sent!.areaMsgHash!), note);
+    assertEquals(zstdDecompressSync(read.get(sentExec!.areaMsgHash!)!), Buffer.from(execBody));
   } finally {
     await world.cleanup();
   }
