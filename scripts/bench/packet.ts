@@ -266,14 +266,13 @@ export async function run(ctx: BenchContext): Promise<BenchTable[]> {
     notes: [
       `Bar: at most 96 MiB for ${bigLabel}: ${worst <= 96 ? "met" : "MISSED"} (worst ${
         worst.toFixed(1)
-      }). Within 16 MiB of the 1 MiB run: ${
+      }). Within 16 MiB of the 1 MiB run, all rows: ${
         growths.every((g) => g <= 16) ? "met" : "MISSED"
-      } in every row (worst +${Math.max(...growths).toFixed(1)}); ` +
-      `${sameMode.every((g) => g <= 16) ? "met" : "MISSED"} where both sizes take the same path ` +
-      `(worst +${
+      } (worst +${Math.max(...growths).toFixed(1)}); rows where both sizes take the same ` +
+      `hashing path: ${sameMode.every((g) => g <= 16) ? "met" : "MISSED"} (worst +${
         Math.max(...sameMode).toFixed(1)
-      }). A packet id hashed on the worker thread costs a ` +
-      "second V8 isolate (about 20 MiB, fixed), which packets under 8 MiB do not start. " +
+      }). Hashing the id on a worker thread costs a second V8 isolate (about 20 MiB, fixed), ` +
+      "which packets under 8 MiB never start. " +
       `ferry runs with ${FERRY_V8_FLAGS}.`,
     ],
   };

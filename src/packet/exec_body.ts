@@ -1,8 +1,11 @@
 /**
  * The body of an `exec` packet is a Zstandard frame (an `exec-fat` body is
- * not compressed). NNCP writes one frame with a content checksum and no
- * declared content size, streaming; ferry does the same with `node:zlib`
- * at level 3 (zstd's default, as NNCP's "SpeedDefault").
+ * not compressed). NNCP 8.8.2 (klauspost/compress at "SpeedDefault")
+ * streams one frame whose header descriptor is 0x04: content checksum, no
+ * declared content size, not single-segment; its window follows the input
+ * (1 KiB for the vectors' small body). ferry writes the same descriptor with
+ * `node:zlib` at level 3 (zstd's default); its window is up to 2 MiB, which
+ * NNCP's decoder accepts.
  *
  * @example
  * ```ts

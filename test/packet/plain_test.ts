@@ -15,9 +15,12 @@ import {
   plainPathId,
   plainPathText,
   PlainType,
+  readFull,
   splitExecPath,
   trnsPlain,
+  zstdCompressSource,
 } from "../../src/packet/mod.ts";
+import { zstdDecompressSync } from "node:zlib";
 import { VECTORS } from "./_nodes.ts";
 
 const plainOf = (name: string) => Deno.readFile(new URL(`plain/${name}`, VECTORS));
@@ -97,4 +100,15 @@ Deno.test("minsize padding is computed as NNCP does for direct, relayed and bloc
   assertEquals(padBytesFor(276 + 130788, 260 * 1024, 1), 134956);
   assertEquals(padBytesFor(276 + 34, 8192, 2), 7198);
   assertEquals(padBytesFor(276 + 34, 100, 1), 0);
+});
+
+Deno.test("exec bodies are one zstd frame with a checksum and no declared size, as NNCP writes them", async () => {
+  const vector = await plainOf("exec.6NAL6PR2WPVKRW7TTRDNUGAXZZ5A4FH4PQ4BGS4G6RGEPS7N4WOA.plain");
+  const nncpFrame = vector.subarray(276);
+  const body = await Deno.readFile(new URL("payloads/exec.txt", VECTORS));
+  const source = zstdCompressSource(body);
+  const buf = new Uint8Array(4096);
+  const frame = buf.subarray(0, await readFull(source, buf));
+  assertEquals(frame.subarray(0, 5), nncpFrame.subarray(0, 5), "magic and frame header descriptor");
+  assertEquals(new Uint8Array(zstdDecompressSync(frame)), body);
 });
