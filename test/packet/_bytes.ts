@@ -1,5 +1,5 @@
 /**
- * Byte helpers for the packet tests.
+ * Byte utilities for the packet tests.
  * @module
  */
 

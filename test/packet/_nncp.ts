@@ -1,6 +1,6 @@
 /**
  * A throw-away NNCP world for compatibility tests: the three vector nodes
- * with their configs rewritten into a temp folder, and helpers to run the
+ * with their configs rewritten into a temp folder, and functions to run the
  * real `nncp-*` programs on them and to put packets where they look.
  * @module
  */
