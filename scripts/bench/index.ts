@@ -4,6 +4,7 @@
  */
 
 import type { BenchContext, BenchTable } from "./_harness.ts";
+import { run as packet } from "./packet.ts";
 import { run as serial } from "./serial.ts";
 import { run as media } from "./media.ts";
 
@@ -12,6 +13,7 @@ export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
 
 /** Every section, by name (`deno task bench NAME` runs just that one). */
 export const SECTIONS: [string, Section][] = [
+  ["packet", packet],
   ["serial", serial],
   ["media", media],
 ];

@@ -1,0 +1,199 @@
+/**
+ * MTH, NNCP's packet id: a Merkle tree over 128 KiB blocks. Leaves are keyed
+ * BLAKE3-256 (key = BLAKE3-256("NNCP MTH LEAF")) of each block (one empty
+ * leaf for empty input); nodes are keyed BLAKE3-256 (key = BLAKE3-256("NNCP
+ * MTH NODE")) of left‖right; each level is folded pairwise with an odd last
+ * element promoted unchanged; a lone leaf is paired with itself.
+ *
+ * {@linkcode Mth} hashes a stream in one pass with memory independent of its
+ * length, and can save its state at any point (`snapshot()`) to resume a
+ * partly received file later: restore the state, feed the bytes from
+ * `resumeOffset` (less than one block is re-read), then continue.
+ *
+ * @example
+ * ```ts
+ * import { Mth } from "./mth.ts";
+ * const mth = await Mth.create();
+ * mth.update(new Uint8Array(5));
+ * const saved = mth.snapshot();
+ * const again = await Mth.create(saved);
+ * again.update(new Uint8Array(5).subarray(again.resumeOffset));
+ * console.assert(again.digest().join() === mth.digest().join());
+ * ```
+ * @module
+ */
+
+import { blake3Sum256, createBlake3, type IHasher } from "../crypto/blake3.ts";
+import { decodeHex, encodeHex } from "./hex.ts";
+import { BLOCK_BYTES, ID_BYTES } from "./limits.ts";
+
+const utf8 = new TextEncoder();
+/** The key of MTH leaf hashes: BLAKE3-256("NNCP MTH LEAF"). */
+export const MTH_LEAF_KEY: Uint8Array = blake3Sum256(utf8.encode("NNCP MTH LEAF"));
+/** The key of MTH node hashes: BLAKE3-256("NNCP MTH NODE"). */
+export const MTH_NODE_KEY: Uint8Array = blake3Sum256(utf8.encode("NNCP MTH NODE"));
+
+/** Tree levels an MTH state can hold: enough for 2^53 bytes. */
+const LEVELS_MAX = 40;
+
+/** A saved MTH state (JSON-safe). It covers the first `leaves` whole blocks. */
+export interface MthState {
+  version: 1;
+  /** Whole 128 KiB blocks hashed so far. */
+  leaves: number;
+  /** Pending subtree hash per tree level (hex), or null; level k is set iff bit k of `leaves` is. */
+  pending: (string | null)[];
+}
+
+/** Streaming MTH hasher. */
+export class Mth {
+  #leaf: IHasher;
+  #node: IHasher;
+  #leafFill = 0;
+  #leaves = 0;
+  #pending: (Uint8Array | null)[] = [];
+  #done = false;
+
+  private constructor(leaf: IHasher, node: IHasher) {
+    this.#leaf = leaf;
+    this.#node = node;
+  }
+
+  /**
+   * A new hasher, or one restored from `state` (which then expects the input
+   * from {@linkcode Mth.resumeOffset} on).
+   * @throws {RangeError} when `state` is not a consistent MTH state.
+   */
+  static async create(state?: MthState): Promise<Mth> {
+    const mth = new Mth(await createBlake3(MTH_LEAF_KEY), await createBlake3(MTH_NODE_KEY));
+    mth.#leaf.init();
+    if (state !== undefined) mth.#restore(state);
+    return mth;
+  }
+
+  /** Bytes hashed so far. */
+  get size(): number {
+    return this.#leaves * BLOCK_BYTES + this.#leafFill;
+  }
+
+  /** Where input continues after restoring a snapshot taken now (whole blocks only). */
+  get resumeOffset(): number {
+    return this.#leaves * BLOCK_BYTES;
+  }
+
+  /** Hashes the next bytes. */
+  update(data: Uint8Array): this {
+    if (this.#done) throw new Error("Mth.update called after digest");
+    let pos = 0;
+    while (pos < data.length) {
+      const take = Math.min(BLOCK_BYTES - this.#leafFill, data.length - pos);
+      this.#leaf.update(data.subarray(pos, pos + take));
+      this.#leafFill += take;
+      pos += take;
+      if (this.#leafFill === BLOCK_BYTES) this.#finishLeaf();
+    }
+    return this;
+  }
+
+  /**
+   * Adds the hash of the next whole block, computed elsewhere (another
+   * thread, {@linkcode createLeafHasher}). Only between whole blocks.
+   */
+  addLeafHash(hash: Uint8Array): this {
+    if (this.#done) throw new Error("Mth.addLeafHash called after digest");
+    if (this.#leafFill !== 0) throw new Error("Mth.addLeafHash called inside a block");
+    this.#pushLeaf(hash.slice());
+    return this;
+  }
+
+  /** The state covering every whole block hashed so far. */
+  snapshot(): MthState {
+    return {
+      version: 1,
+      leaves: this.#leaves,
+      pending: this.#pending.map((h) => (h === null ? null : encodeHex(h))),
+    };
+  }
+
+  /** The 32-byte MTH of everything hashed. The hasher is finished afterwards. */
+  digest(): Uint8Array {
+    if (this.#done) throw new Error("Mth.digest called twice");
+    if (this.#leafFill > 0 || this.#leaves === 0) this.#finishLeaf();
+    this.#done = true;
+    if (this.#leaves === 1) return this.#nodeHash(this.#pending[0]!, this.#pending[0]!);
+    let carry: Uint8Array | null = null;
+    for (const hash of this.#pending) {
+      if (hash === null) continue;
+      carry = carry === null ? hash : this.#nodeHash(hash, carry);
+    }
+    return carry!;
+  }
+
+  #finishLeaf(): void {
+    const hash = this.#leaf.digest("binary");
+    this.#leaf.init();
+    this.#leafFill = 0;
+    this.#pushLeaf(hash);
+  }
+
+  #pushLeaf(hash: Uint8Array): void {
+    this.#leaves++;
+    let level = 0;
+    while (this.#pending[level]) {
+      hash = this.#nodeHash(this.#pending[level]!, hash);
+      this.#pending[level] = null;
+      level++;
+    }
+    this.#pending[level] = hash;
+  }
+
+  #nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+    return this.#node.init().update(left).update(right).digest("binary");
+  }
+
+  #restore(state: MthState): void {
+    const bad = (why: string) => new RangeError(`Cannot restore MTH state: ${why}`);
+    if (state.version !== 1) throw bad(`version ${state.version} is not 1`);
+    if (!Number.isSafeInteger(state.leaves) || state.leaves < 0) {
+      throw bad(`leaves ${state.leaves} is not a count`);
+    }
+    if (!Array.isArray(state.pending) || state.pending.length > LEVELS_MAX) {
+      throw bad("pending is not a list of tree levels");
+    }
+    const pending = state.pending.map((hex, level) => {
+      const set = Math.floor(state.leaves / 2 ** level) % 2 === 1;
+      if ((hex !== null) !== set) throw bad(`level ${level} does not match ${state.leaves} leaves`);
+      if (hex === null) return null;
+      const hash = decodeHex(hex);
+      if (hash?.length !== ID_BYTES) throw bad(`level ${level} is not a 32-byte hex hash`);
+      return hash;
+    });
+    if (state.leaves >= 2 ** pending.length) throw bad(`too few levels for ${state.leaves} leaves`);
+    this.#leaves = state.leaves;
+    this.#pending = pending;
+  }
+}
+
+/**
+ * A function that hashes whole 128 KiB blocks as MTH leaves: given `n`
+ * blocks it returns their `n` leaf hashes, 32 bytes each, back to back.
+ */
+export async function createLeafHasher(): Promise<(blocks: Uint8Array) => Uint8Array> {
+  const leaf = await createBlake3(MTH_LEAF_KEY);
+  return (blocks) => {
+    if (blocks.length % BLOCK_BYTES !== 0) {
+      throw new RangeError(`Cannot hash MTH leaves: ${blocks.length} bytes is not whole blocks`);
+    }
+    const out = new Uint8Array((blocks.length / BLOCK_BYTES) * ID_BYTES);
+    for (let i = 0; i * BLOCK_BYTES < blocks.length; i++) {
+      leaf.init().update(blocks.subarray(i * BLOCK_BYTES, (i + 1) * BLOCK_BYTES));
+      out.set(leaf.digest("binary"), i * ID_BYTES);
+    }
+    return out;
+  };
+}
+
+/** MTH of bytes in memory. */
+export async function mthOf(data: Uint8Array): Promise<Uint8Array> {
+  return (await Mth.create()).update(data).digest();
+}
