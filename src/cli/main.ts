@@ -29,6 +29,7 @@ export function buildProgram(ctx: CliContext): Command {
       `configuration file (env FERRY_CONFIG, default ${DEFAULT_CONFIG_PATH})`,
     )
     .showHelpAfterError("(run with --help for usage)")
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
       writeOut: (s) => ctx.out(s),

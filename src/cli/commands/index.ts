@@ -10,6 +10,8 @@ import { registerInit } from "./init.ts";
 import { registerPubkey } from "./pubkey.ts";
 import { registerStat } from "./stat.ts";
 import { registerLog } from "./log.ts";
+import { registerSend } from "./send.ts";
+import { registerToss } from "./toss.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -18,6 +20,8 @@ export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 export const COMMANDS: RegisterCommand[] = [
   registerInit,
   registerPubkey,
+  registerSend,
+  registerToss,
   registerStat,
   registerLog,
 ];

@@ -1,0 +1,78 @@
+/**
+ * Helpers the spool commands share: loading the node context, and the
+ * options every sending command takes (`--nice`, `--via`, `--minsize`).
+ * @module
+ */
+
+import type { Command } from "commander";
+import { findNode, type Neighbour, parseNiceness, UnknownNodeError } from "../config/mod.ts";
+import { createLogger } from "../log/logger.ts";
+import { createNodeContext, type NodeContext } from "../node/context.ts";
+import { loadCliConfigWithSelf } from "./config.ts";
+import type { CliContext } from "./context.ts";
+import { UsageError } from "./errors.ts";
+
+/** Loads the configuration and builds the node context, logging at the configured level. */
+export async function loadNodeContext(ctx: CliContext): Promise<NodeContext> {
+  const config = await loadCliConfigWithSelf(ctx);
+  const level = Deno.env.get("FERRY_DEBUG") ? "debug" : config.ferry.logLevel;
+  return createNodeContext(config, createLogger({ level }));
+}
+
+/** Resolves a node name or id given on the command line. */
+export function cliNode(node: NodeContext, nameOrId: string): Neighbour {
+  try {
+    return findNode(node.config, nameOrId);
+  } catch (err) {
+    if (err instanceof UnknownNodeError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Parses a niceness option. */
+export function cliNice(text: string, flag = "--nice"): number {
+  try {
+    return parseNiceness(text);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${(err as Error).message}`);
+  }
+}
+
+/** Parses a size in KiB (NNCP's -minsize and -chunked unit) into bytes. */
+export function cliKiB(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 40) {
+    throw new UsageError(`${flag} takes a whole number of KiB, not ${JSON.stringify(text)}`);
+  }
+  return n * 1024;
+}
+
+/** Parses `--via a,b` into relay names, checking each is known. */
+export function cliVia(node: NodeContext, text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  if (text === "" || text === "-") return [];
+  const names = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const name of names) cliNode(node, name);
+  return names;
+}
+
+/** Adds `--nice`, `--via` and `--minsize` to a sending command. */
+export function sendingOptions(cmd: Command, defaultNice: string): Command {
+  return cmd
+    .option("--nice <nice>", `niceness of the packet: 1-255 or F, P, N, B with +/-N`, defaultNice)
+    .option(
+      "--via <nodes>",
+      "relay through these nodes (comma separated, first hop first); '-' for direct",
+    )
+    .option("--minsize <KiB>", "pad the packet to at least this size, to hide what it carries");
+}
+
+/** Splits `NODE:PATH` (PATH may be empty). */
+export function splitNodePath(text: string, what: string): [string, string] {
+  const colon = text.indexOf(":");
+  if (colon <= 0) {
+    throw new UsageError(`${what} must look like NODE:PATH, not ${JSON.stringify(text)}`);
+  }
+  return [text.slice(0, colon), text.slice(colon + 1)];
+}

@@ -1,0 +1,126 @@
+/**
+ * Delivering a received file into an incoming folder exactly once, even if
+ * ferry is killed at any moment:
+ *
+ * 1. the payload is decrypted into `DIR/.ferry-<packet id>.tmp` (hidden,
+ *    named after the packet, never seen as a finished file);
+ * 2. once the packet verified, that file is fsynced and hard-linked to its
+ *    final name (`NAME`, or `NAME.0`, `NAME.1`, ... as NNCP names collisions),
+ *    and the folder fsynced;
+ * 3. the `seen/` marker is written (holding the temporary path), then the
+ *    temporary link and the packet are removed.
+ *
+ * A restart after step 2 finds the temporary file with two links: the file
+ * was delivered, so only step 3 is redone.
+ * @module
+ */
+
+import { dirname, fsyncDir, isNotFound } from "../fsutil/mod.ts";
+import type { PayloadSink } from "../packet/mod.ts";
+import { resolveInside, safeRelativeParts } from "./paths.ts";
+import { TossRefusal } from "./refusal.ts";
+
+/** Collision suffixes tried before giving up. */
+export const collisionsMax = 10_000;
+
+/** A file delivery in progress. */
+export interface FileDelivery {
+  /** Where the payload goes first. */
+  tempPath: string;
+  /** The sink to decrypt into (a no-op sink when the file was delivered before). */
+  sink: PayloadSink;
+  /** True when an earlier run already delivered this packet. */
+  alreadyDelivered: boolean;
+  /** After the sink committed: the final path the file got. */
+  finalPath(): string | undefined;
+}
+
+/** Prepares the delivery of packet `packetId` as `dst` inside `incoming`. */
+export async function prepareFileDelivery(
+  incoming: string,
+  dst: string,
+  packetId: string,
+): Promise<FileDelivery> {
+  try {
+    safeRelativeParts(dst);
+  } catch (err) {
+    throw new TossRefusal("rx-bad-path", (err as Error).message);
+  }
+  await Deno.mkdir(incoming, { recursive: true });
+  let target: string;
+  try {
+    target = await resolveInside(incoming, dst);
+  } catch (err) {
+    throw new TossRefusal("rx-bad-path", (err as Error).message);
+  }
+  const dir = dirname(target);
+  await Deno.mkdir(dir, { recursive: true });
+  const tempPath = `${dir}/.ferry-${packetId}.tmp`;
+  let info: Deno.FileInfo | null = null;
+  try {
+    info = await Deno.lstat(tempPath);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  if (info && info.isFile && (info.nlink ?? 1) >= 2) {
+    return {
+      tempPath,
+      alreadyDelivered: true,
+      sink: { write() {}, commit() {}, abort() {} },
+      finalPath: () => undefined,
+    };
+  }
+  if (info) await Deno.remove(tempPath);
+  let final: string | undefined;
+  const file = await Deno.open(tempPath, { write: true, createNew: true, mode: 0o644 });
+  let open = true;
+  const close = () => {
+    if (open) file.close();
+    open = false;
+  };
+  const sink: PayloadSink = {
+    async write(chunk) {
+      let off = 0;
+      while (off < chunk.length) off += await file.write(chunk.subarray(off));
+    },
+    async commit() {
+      await file.sync();
+      close();
+      final = await linkFreeName(tempPath, target);
+      await fsyncDir(dir);
+    },
+    async abort() {
+      close();
+      await Deno.remove(tempPath).catch(() => {});
+    },
+  };
+  return { tempPath, sink, alreadyDelivered: false, finalPath: () => final };
+}
+
+/** Hard-links `from` to `to`, or `to.0`, `to.1`, ... whichever is free first. */
+async function linkFreeName(from: string, to: string): Promise<string> {
+  let candidate = to;
+  for (let i = 0; i <= collisionsMax; i++) {
+    try {
+      await Deno.link(from, candidate);
+      return candidate;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    }
+    candidate = `${to}.${i}`;
+  }
+  throw new TossRefusal(
+    "rx-name-taken",
+    `more than ${collisionsMax} files are already called ${to}.N`,
+  );
+}
+
+/** Removes the temporary link of a finished delivery (a no-op when gone). */
+export async function finishFileDelivery(tempPath: string): Promise<void> {
+  try {
+    await Deno.remove(tempPath);
+    await fsyncDir(dirname(tempPath));
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}

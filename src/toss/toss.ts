@@ -1,0 +1,180 @@
+/**
+ * `ferry toss`: decrypt and act on every packet waiting in `rx/`, like
+ * `nncp-toss`. Each packet is verified end to end before anything it carries
+ * becomes visible; a packet that fails or is refused stays in `rx/` with a
+ * log line, and the rest goes on. With `seen` (ferry's default) every tossed
+ * packet leaves a `seen/` marker, so the same packet arriving again by
+ * another medium is never delivered twice.
+ * @module
+ */
+
+import type { Neighbour } from "../config/mod.ts";
+import { freeBytes, writeFileAtomic } from "../fsutil/mod.ts";
+import { humanBytes } from "../log/humanize.ts";
+import { decryptPacket, PacketError } from "../packet/mod.ts";
+import { type NodeContext } from "../node/context.ts";
+import type { SpoolEntry } from "../spool/mod.ts";
+import { type Delivery, type DispatchOptions, planDelivery, type Receiver } from "./dispatch.ts";
+import { TossRefusal } from "./refusal.ts";
+
+/** Options of a toss run. */
+export interface TossOptions extends DispatchOptions {
+  /** Only packets from these neighbours (default: all, including self). */
+  nodes?: Neighbour[];
+  /** Leave `seen/` markers (ferry's default; NNCP's `-seen`). */
+  seen: boolean;
+  /** Stop between packets when aborted. */
+  signal?: AbortSignal;
+}
+
+/** What a toss run did. */
+export interface TossSummary {
+  tossed: number;
+  failed: number;
+  duplicates: number;
+  /** Neighbours skipped because another process was tossing them. */
+  busy: string[];
+}
+
+/** Result of one packet. */
+export type PacketOutcome = "tossed" | "failed" | "duplicate";
+
+function receiverOf(node: Neighbour): Receiver {
+  return {
+    name: node.name,
+    senderId: node.idText,
+    exec: node.exec,
+    ...(node.incoming ? { incoming: node.incoming } : {}),
+    ...(node.freq ? { freq: node.freq } : {}),
+    replyTo: node.name,
+  };
+}
+
+/** Tosses one packet from `entry`; never throws for a bad or refused packet. */
+export async function tossPacket(
+  ctx: NodeContext,
+  folder: string,
+  entry: SpoolEntry,
+  options: TossOptions,
+): Promise<PacketOutcome> {
+  const fields: [string, string | number][] = [["Node", entry.sender], ["Pkt", entry.id], [
+    "Nice",
+    entry.nice,
+  ], ["Size", entry.size]];
+  const from = ctx.config.neighById.get(entry.sender);
+  try {
+    if (await ctx.spool.isSeen(folder, entry.id)) {
+      const note = (await Deno.readTextFile(ctx.spool.seenPath(folder, entry.id)).catch(() => ""))
+        .trim();
+      if (note.startsWith("/")) await Deno.remove(note).catch(() => {});
+      await ctx.spool.remove(folder, "rx", entry.id);
+      ctx.log.info("rx-duplicate", { from: from?.name ?? entry.sender, pkt: entry.id });
+      await ctx.record("rx-duplicate", [...fields, [
+        "Msg",
+        `Packet ${entry.id} was tossed before: removed the copy`,
+      ]]);
+      return "duplicate";
+    }
+    if (!from) {
+      throw new TossRefusal(
+        "rx-unknown-node",
+        `packet ${entry.id} comes from unknown node ${entry.sender}`,
+      );
+    }
+    const free = await freeBytes(ctx.spool.root);
+    if (free < entry.size) {
+      throw new TossRefusal(
+        "rx-no-space",
+        `not enough space to toss ${entry.id} (${humanBytes(entry.size)}; ${
+          humanBytes(free)
+        } free)`,
+      );
+    }
+    let plan: Delivery | undefined;
+    const file = await Deno.open(entry.path, { read: true });
+    try {
+      await decryptPacket(file, {
+        self: { id: ctx.self.id, exchPrv: ctx.self.exchPrv },
+        senders: ctx.senders,
+        open: async ({ header, plain }) => {
+          plan = await planDelivery(ctx, receiverOf(from), header, plain, entry.id, options);
+          return plan.sink;
+        },
+      });
+    } finally {
+      file.close();
+    }
+    const msg = await plan!.finish();
+    if (options.seen) {
+      await Deno.mkdir(`${ctx.spool.dir(folder, "rx")}/seen`, { recursive: true });
+      await writeFileAtomic(
+        ctx.spool.seenPath(folder, entry.id),
+        new TextEncoder().encode(plan!.seenNote),
+      );
+    }
+    await plan!.cleanup();
+    await ctx.spool.remove(folder, "rx", entry.id);
+    ctx.log.info("rx", { from: from.name, pkt: entry.id, msg });
+    await ctx.record("rx", [...fields, ...plan!.fields, ["Msg", msg]]);
+    return "tossed";
+  } catch (err) {
+    const event = err instanceof TossRefusal
+      ? err.event
+      : err instanceof PacketError
+      ? `rx-bad-packet`
+      : "rx-failed";
+    const reason = err instanceof PacketError
+      ? `${err.code}: ${err.message}`
+      : (err as Error).message;
+    ctx.log.error(event, {
+      from: from?.name ?? entry.sender,
+      pkt: entry.id,
+      error: reason,
+      kept: entry.path,
+    });
+    await ctx.record(event, [["Err", reason], ...fields, [
+      "Msg",
+      `Tossing ${from?.name ?? entry.sender}/${entry.id}: kept in rx`,
+    ]]);
+    return "failed";
+  }
+}
+
+/** Tosses every waiting packet of the chosen neighbours. */
+export async function toss(ctx: NodeContext, options: TossOptions): Promise<TossSummary> {
+  const summary: TossSummary = { tossed: 0, failed: 0, duplicates: 0, busy: [] };
+  const nodes = options.nodes ?? [...ctx.config.neigh.values()];
+  const folders = [...new Set(nodes.map((n) => n.idText))];
+  for (const folder of folders) {
+    if (options.signal?.aborted) break;
+    const lock = await ctx.spool.lock(folder, "toss");
+    if (!lock) {
+      summary.busy.push(folder);
+      ctx.log.warn("toss-busy", { node: folder, reason: "another process is tossing this node" });
+      continue;
+    }
+    try {
+      const entries: SpoolEntry[] = [];
+      for await (
+        const e of ctx.spool.list(
+          folder,
+          "rx",
+          (p) => ctx.log.warn("rx-not-packet", { file: p.path, reason: p.reason }),
+        )
+      ) {
+        entries.push(e);
+      }
+      entries.sort((a, b) => a.nice - b.nice || a.mtimeMs - b.mtimeMs);
+      for (const entry of entries) {
+        if (options.signal?.aborted) break;
+        const outcome = await tossPacket(ctx, folder, entry, options);
+        if (outcome === "tossed") summary.tossed++;
+        else if (outcome === "failed") summary.failed++;
+        else summary.duplicates++;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+  return summary;
+}
