@@ -6,9 +6,10 @@
 
 import type { Command } from "commander";
 import type { CliContext } from "../context.ts";
+import { registerQueue } from "./queue.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: RegisterCommand[] = [];
+export const COMMANDS: RegisterCommand[] = [registerQueue];
