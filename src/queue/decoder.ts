@@ -41,7 +41,10 @@ async function keepHead(stream: ReadableStream<Uint8Array>, max: number): Promis
   }
   const all = new Uint8Array(Math.min(size, max));
   let at = 0;
-  for (const k of kept) all.set(k, at), (at += k.length);
+  for (const k of kept) {
+    all.set(k, at);
+    at += k.length;
+  }
   return new TextDecoder().decode(all).trim();
 }
 

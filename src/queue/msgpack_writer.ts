@@ -39,56 +39,74 @@ export class MsgpackWriter {
   }
 
   #byte(b: number): void {
-    this.#buf[this.#room(1)] = b;
+    const at = this.#room(1);
+    this.#buf[at] = b;
+  }
+
+  /** Writes marker `m` and reserves `size` bytes after it; returns their offset. */
+  #marker(m: number, size: number): number {
+    this.#byte(m);
+    return this.#room(size); // the view is read only after this, as #room may replace it
   }
 
   /** An unsigned integer (0 to 2^64-1) in its smallest encoding. */
   uint(value: bigint): void {
     if (value < 0n || value > U64_MAX) throw new RangeError(`Cannot encode ${value} as u64`);
-    if (value < 0x80n) return this.#byte(Number(value));
-    if (value <= 0xffn) return this.#byte(0xcc), this.#byte(Number(value));
-    if (value <= 0xffffn) {
-      return this.#byte(0xcd), this.#view.setUint16(this.#room(2), Number(value));
+    if (value < 0x80n) this.#byte(Number(value));
+    else if (value <= 0xffn) {
+      this.#byte(0xcc);
+      this.#byte(Number(value));
+    } else if (value <= 0xffffn) {
+      const at = this.#marker(0xcd, 2);
+      this.#view.setUint16(at, Number(value));
+    } else if (value <= 0xffffffffn) {
+      const at = this.#marker(0xce, 4);
+      this.#view.setUint32(at, Number(value));
+    } else {
+      const at = this.#marker(0xcf, 8);
+      this.#view.setBigUint64(at, value);
     }
-    if (value <= 0xffffffffn) {
-      this.#byte(0xce);
-      return this.#view.setUint32(this.#room(4), Number(value));
-    }
-    this.#byte(0xcf);
-    this.#view.setBigUint64(this.#room(8), value);
   }
 
   /** A signed integer (-2^63 to 2^63-1): non-negative values as {@linkcode uint}. */
   int(value: bigint): void {
     if (value < I64_MIN || value >= -I64_MIN) throw new RangeError(`Cannot encode ${value} as i64`);
-    if (value >= 0n) return this.uint(value);
-    if (value >= -32n) return this.#byte(0x100 + Number(value));
-    if (value >= -128n) return this.#byte(0xd0), this.#view.setInt8(this.#room(1), Number(value));
-    if (value >= -32768n) {
-      return this.#byte(0xd1), this.#view.setInt16(this.#room(2), Number(value));
+    if (value >= 0n) this.uint(value);
+    else if (value >= -32n) this.#byte(0x100 + Number(value));
+    else if (value >= -128n) {
+      this.#byte(0xd0);
+      this.#byte(0x100 + Number(value));
+    } else if (value >= -32768n) {
+      const at = this.#marker(0xd1, 2);
+      this.#view.setInt16(at, Number(value));
+    } else if (value >= -2147483648n) {
+      const at = this.#marker(0xd2, 4);
+      this.#view.setInt32(at, Number(value));
+    } else {
+      const at = this.#marker(0xd3, 8);
+      this.#view.setBigInt64(at, value);
     }
-    if (value >= -2147483648n) {
-      this.#byte(0xd2);
-      return this.#view.setInt32(this.#room(4), Number(value));
+  }
+
+  #header(n: number, fix: number, m16: number, m32: number): void {
+    if (n < 16) this.#byte(fix | n);
+    else if (n <= 0xffff) {
+      const at = this.#marker(m16, 2);
+      this.#view.setUint16(at, n);
+    } else {
+      const at = this.#marker(m32, 4);
+      this.#view.setUint32(at, n);
     }
-    this.#byte(0xd3);
-    this.#view.setBigInt64(this.#room(8), value);
   }
 
   /** An array header for `n` elements. */
   arrayHeader(n: number): void {
-    if (n < 16) return this.#byte(0x90 | n);
-    if (n <= 0xffff) return this.#byte(0xdc), this.#view.setUint16(this.#room(2), n);
-    this.#byte(0xdd);
-    this.#view.setUint32(this.#room(4), n);
+    this.#header(n, 0x90, 0xdc, 0xdd);
   }
 
   /** A map header for `n` entries. */
   mapHeader(n: number): void {
-    if (n < 16) return this.#byte(0x80 | n);
-    if (n <= 0xffff) return this.#byte(0xde), this.#view.setUint16(this.#room(2), n);
-    this.#byte(0xdf);
-    this.#view.setUint32(this.#room(4), n);
+    this.#header(n, 0x80, 0xde, 0xdf);
   }
 
   /** A short ASCII string (field and variant names; under 32 bytes). */

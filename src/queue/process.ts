@@ -28,6 +28,7 @@
  * @module
  */
 
+import { currentEnviron } from "./_libc.ts";
 import { quietJobsPerCommitMax } from "./limits.ts";
 import { queuePaths } from "./queue_dir.ts";
 import { type JobOutcome, removeStaleSpools, runJob, type RunOptions } from "./run_job.ts";

@@ -46,6 +46,8 @@ export interface RunOptions {
   decoder?: string | undefined;
   /** Largest decoded job spooled before running it. */
   decodedBytesMax: number;
+  /** Environment entries (`NAME=value`) commands start from; default ferry's current environment. */
+  environ?: Uint8Array[] | undefined;
   log: Logger;
 }
 
@@ -146,7 +148,7 @@ export async function runJob(
     pid = spawnProcess({
       file: argv[0]!,
       argv,
-      env: mergeEnvironment(currentEnviron(), vars),
+      env: mergeEnvironment(opts.environ ?? currentEnviron(), vars),
       ...(opts.ignorePayload ? {} : { stdinFd: opened.fd }),
       ...(output !== undefined ? { outputFd: output.fd } : {}),
     });

@@ -146,8 +146,13 @@ export function mergeEnvironment(
   vars: [Uint8Array, Uint8Array][],
 ): Uint8Array[] {
   const byName = new Map<string, [Uint8Array, Uint8Array]>();
-  const key = (name: Uint8Array) =>
-    Array.from(name, (b) => b.toString(16).padStart(2, "0")).join("");
+  const key = (name: Uint8Array) => {
+    let k = ""; // one UTF-16 unit per byte: a lossless map key
+    for (let i = 0; i < name.length; i += 4096) {
+      k += String.fromCharCode(...name.subarray(i, i + 4096));
+    }
+    return k;
+  };
   for (const entry of base) {
     const eq = entry.indexOf(EQ, 1);
     if (eq < 0) continue;

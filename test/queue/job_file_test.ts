@@ -166,3 +166,15 @@ Deno.test("encodeMeta refuses values fspl could not have written", () => {
   assertThrows(() => encodeMeta(meta({ ctimeNanos: 2_000_000_000 })), RangeError);
   assertThrows(() => encodeMeta(meta({ kind: "NOP", params: [enc.encode("x")] })), TypeError);
 });
+
+Deno.test("the metadata writer grows its buffer at any byte without losing one", () => {
+  for (let n = 100; n < 300; n++) {
+    const params = Array.from({ length: n }, (_, i) => new Uint8Array([i % 256]));
+    const m = meta({
+      seq: BigInt(n) * 1000003n,
+      params,
+      env: [[enc.encode("K"), new Uint8Array(n % 7)]],
+    });
+    assertEquals(decodeJobHeader(encodeJobHeader(m)).meta, m, `${n} params`);
+  }
+});
