@@ -94,9 +94,10 @@ export async function processQueue(
       nextSeq: null,
       invalid: scan.invalid,
     };
+    const run = { ...opts, environ: opts.environ ?? currentEnviron() }; // read once, not per job
     if (opts.orderBy === "Timestamp") {
-      await inTimestampOrder(queueDir, byTimestamp(scan.jobs), opts, summary);
-    } else await inSequenceOrder(queueDir, scan.jobs, opts, summary);
+      await inTimestampOrder(queueDir, byTimestamp(scan.jobs), run, summary);
+    } else await inSequenceOrder(queueDir, scan.jobs, run, summary);
     return summary;
   } finally {
     lock.release();
