@@ -17,9 +17,9 @@
  * @module
  */
 
-import { DecodedTooLargeError, DecoderFailedError } from "./errors.ts";
+import { DecodedTooLargeError, DecoderFailedError, JobFormatError } from "./errors.ts";
 import { type AsyncReader, type JobHeader, readJobHeader } from "./job_file.ts";
-import { decoderStderrBytesMax } from "./limits.ts";
+import { decoderExitWaitMs, decoderStderrBytesMax } from "./limits.ts";
 
 /** The shell decoders run under: `$SHELL`, else `/bin/sh`. */
 export function decoderShell(): string {
@@ -111,8 +111,17 @@ export async function readHeaderViaDecoder(path: string, command: string): Promi
   try {
     return await readJobHeader(reader);
   } catch (err) {
-    if (!(err instanceof Error)) throw err;
-    err.message += ` (${await describeEnd(run, command)})`;
+    // Output that ends inside the header usually means the decoder failed: say how it ended.
+    if (!(err instanceof JobFormatError) || err.problem !== "truncated") throw err;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const ended = await Promise.race([
+      run.child.status.then(() => true),
+      new Promise<false>((
+        resolve,
+      ) => (timer = setTimeout(() => resolve(false), decoderExitWaitMs))),
+    ]);
+    clearTimeout(timer);
+    if (ended) err.message += ` (${await describeEnd(run, command)})`;
     throw err;
   } finally {
     kill(run.child);

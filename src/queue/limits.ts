@@ -35,3 +35,6 @@ export const seqfileBytesMax = 4096;
 
 /** Most bytes of a decoder's standard error kept for the failure message. */
 export const decoderStderrBytesMax = 4096;
+
+/** How long a scan waits for a decoder whose output ended early to exit, to report its status. */
+export const decoderExitWaitMs = 5000;

@@ -186,3 +186,18 @@ Deno.test("scanJobs on the gzip vector needs the decoder, and names the file wit
     assertEquals([decoded.jobs.length, decoded.jobs[0]?.seq], [1, 1n]);
   });
 });
+
+Deno.test("a decoder that writes garbage forever is stopped, and the file is reported, not waited on", async () => {
+  await withTempDir(async (dir) => {
+    const q = newQueue(dir);
+    await Deno.writeTextFile(`${q}/jobs/fspl-1.fspl`, "anything");
+    const scan = await scanJobs(q, { decoder: "yes" });
+    assertEquals(scan.invalid.length, 1);
+    assert(
+      scan.invalid[0]!.reason.includes("doesn't appear to be a filespooler file"),
+      scan.invalid[0]!.reason,
+    );
+    const cut = await scanJobs(q, { decoder: "printf '*FILESPOOLER'; exit 4" });
+    assert(cut.invalid[0]!.reason.includes("exited with status 4"), cut.invalid[0]!.reason);
+  });
+});

@@ -313,6 +313,14 @@ function registerProcess(queue: Command, ctx: CliContext): void {
         );
       }
     });
+  cmd.addHelpText(
+    "after",
+    "\nA decoder that exits non-zero fails the job (handled by --on-error) instead of running\n" +
+      "it with truncated input; a job over --decoded-max-bytes, a command that cannot start,\n" +
+      "a duplicate seq or an I/O error stop the run and consume nothing, whatever --on-error says.\n" +
+      "Unreadable job files are named in a warning and skipped. A job interrupted by a crash\n" +
+      "runs again from the start next time (at least once, as in fspl).",
+  );
   example(
     cmd,
     "ferry queue process -q /srv/q --allow-job-params -- rsync-job.sh",
