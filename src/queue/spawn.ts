@@ -114,7 +114,7 @@ export function spawnProcess(req: SpawnRequest): number {
 
 const WAIT_RETRIES_MAX = 100;
 
-/** Waits for child `pid` to end (on a helper thread, so the event loop keeps running). */
+/** Waits for child `pid` to end (on a worker thread, so the event loop keeps running). */
 export async function waitProcess(pid: number): Promise<WaitStatus> {
   const status = new Int32Array(1);
   for (let attempt = 0; attempt < WAIT_RETRIES_MAX; attempt++) {
@@ -124,7 +124,7 @@ export async function waitProcess(pid: number): Promise<WaitStatus> {
       const sig = s & 0x7f;
       return sig === 0 ? { code: (s >> 8) & 0xff, signal: null } : { code: null, signal: sig };
     }
-    // -1 with EINTR: try again. (errno of the helper thread is not visible here.)
+    // -1 with EINTR: try again. (errno of the worker thread is not visible here.)
   }
   throw new Error(`waitpid(${pid}) kept failing; the child may have been reaped elsewhere`);
 }

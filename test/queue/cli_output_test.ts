@@ -3,7 +3,7 @@ import { buildProgram } from "../../src/cli/main.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { CommanderError } from "commander";
 import { encodeJobHeader, type JobMeta } from "../../src/queue/mod.ts";
-import { ferry, fspl, hex, readVector, sha256, vector, withTempDir } from "./_helpers.ts";
+import { ferry, fspl, hex, readVector, sha256, vector, withTempDir } from "./_tools.ts";
 
 const INFO_VECTORS: [string, string][] = [
   ["cmd-params-env-payload.fspl", "cmd-params-env-payload.info.txt"],

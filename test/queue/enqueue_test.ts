@@ -17,7 +17,7 @@ import {
   vector,
   withTempDir,
   writeRecorder,
-} from "./_helpers.ts";
+} from "./_tools.ts";
 import { newQueue, process } from "./_queue_fixture.ts";
 
 const enc = new TextEncoder();

@@ -10,7 +10,7 @@ import {
   sha256,
   withTempDir,
   writeRecorder,
-} from "./_helpers.ts";
+} from "./_tools.ts";
 import { newQueue, nextseq, process, putJob } from "./_queue_fixture.ts";
 
 async function bytesOf(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {

@@ -12,7 +12,7 @@ import {
   vector,
   withTempDir,
   writeRecorder,
-} from "./_helpers.ts";
+} from "./_tools.ts";
 
 /** One job for the interop runs: params, FSPL_SET_ variables (raw bytes) and a payload. */
 interface Job {

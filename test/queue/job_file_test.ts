@@ -8,7 +8,7 @@ import {
   type JobMeta,
   PREFIX_BYTES,
 } from "../../src/queue/mod.ts";
-import { hex, readVector, sha256, vector } from "./_helpers.ts";
+import { hex, readVector, sha256, vector } from "./_tools.ts";
 
 interface ManifestBytes {
   hex: string;

@@ -6,7 +6,7 @@ import {
   QueueLayoutError,
 } from "../../src/queue/mod.ts";
 import { SpawnError } from "../../src/queue/spawn.ts";
-import { names, recorded, recordedSeqs, sha256, withTempDir, writeRecorder } from "./_helpers.ts";
+import { names, recorded, recordedSeqs, sha256, withTempDir, writeRecorder } from "./_tools.ts";
 import { newQueue, nextseq, process, putJob, testLog } from "./_queue_fixture.ts";
 
 Deno.test("jobs delivered scrambled, with a gap, run exactly once each in sequence order as the gap fills", async () => {
