@@ -7,6 +7,7 @@ import type { BenchContext, BenchTable } from "./_harness.ts";
 import { run as packet } from "./packet.ts";
 import { run as serial } from "./serial.ts";
 import { run as media } from "./media.ts";
+import { run as queue } from "./queue.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
@@ -16,4 +17,5 @@ export const SECTIONS: [string, Section][] = [
   ["packet", packet],
   ["serial", serial],
   ["media", media],
+  ["queue", queue],
 ];

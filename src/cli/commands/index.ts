@@ -12,6 +12,7 @@ import { registerStat } from "./stat.ts";
 import { registerLog } from "./log.ts";
 import { registerSend } from "./send.ts";
 import { registerToss } from "./toss.ts";
+import { registerQueue } from "./queue.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -24,4 +25,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerToss,
   registerStat,
   registerLog,
+  registerQueue,
 ];
