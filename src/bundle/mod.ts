@@ -6,3 +6,4 @@
 
 export * from "./codec.ts";
 export { blockBytes, bundlePrefix, TarHeaderError } from "./ustar.ts";
+export * from "./spool_bundle.ts";

@@ -13,6 +13,9 @@ import { registerLog } from "./log.ts";
 import { registerSend } from "./send.ts";
 import { registerToss } from "./toss.ts";
 import { registerQueue } from "./queue.ts";
+import { registerXfer } from "./xfer.ts";
+import { registerBundle } from "./bundle.ts";
+import { registerCheck } from "./check.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -23,7 +26,10 @@ export const COMMANDS: RegisterCommand[] = [
   registerPubkey,
   registerSend,
   registerToss,
+  registerXfer,
+  registerBundle,
   registerStat,
+  registerCheck,
   registerLog,
   registerQueue,
 ];
