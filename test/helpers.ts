@@ -8,6 +8,8 @@
 export interface RunResult {
   code: number;
   stdout: string;
+  /** Standard output as raw bytes (for binary output). */
+  stdoutBytes: Uint8Array;
   stderr: string;
 }
 
@@ -34,7 +36,12 @@ export async function run(
   }
   const out = await child.output();
   const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stdoutBytes: out.stdout,
+    stderr: dec.decode(out.stderr),
+  };
 }
 
 /** Runs `cmd args` and throws with its stderr unless it exits 0. */

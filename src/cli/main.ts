@@ -73,6 +73,7 @@ export async function runCli(args: string[]): Promise<number> {
       if (err.exitCode === 0) return 0; // --help, --version
       return 2;
     }
+    if (err instanceof Deno.errors.BrokenPipe) return 0; // the reader went away (e.g. `| head`)
     if (err instanceof UsageError) {
       console.error(`ferry: ${err.message}`);
       return 2;

@@ -35,6 +35,7 @@ import {
   tempJobFileName,
 } from "./queue_dir.ts";
 import { syncDir } from "./seqfile.ts";
+import { createHash, type Hash } from "node:crypto";
 
 /** Options for {@linkcode enqueueJob}. */
 export interface EnqueueOptions {
@@ -48,6 +49,13 @@ export interface EnqueueOptions {
   decodedBytesMax?: number;
   /** Name to use inside `jobs/` (must match `fspl-*.fspl` and not exist); default a fresh UUID name. */
   fileName?: string;
+  /**
+   * Name the file after the SHA-256 of its bytes (`fspl-sha256-<hex>.fspl`),
+   * and treat an existing file of that name as this job already queued. This
+   * makes delivery idempotent: an NNCP exec handler that runs twice for the
+   * same packet (after a crash) queues the job once.
+   */
+  contentNamed?: boolean;
 }
 
 /** What {@linkcode enqueueJob} did. */
@@ -58,17 +66,21 @@ export interface EnqueueResult {
   bytes: number;
   /** The verified header (`null` when verification was off). */
   header: JobHeader | null;
+  /** True when `contentNamed` found the same job already queued (nothing was added). */
+  duplicate?: boolean;
 }
 
 async function writeSource(
   path: string,
   source: ReadableStream<Uint8Array> | Uint8Array,
   bytesMax: number,
+  hash?: Hash,
 ): Promise<number> {
   const file = Deno.openSync(path, { write: true, createNew: true });
   try {
     let size = 0;
     const put = (chunk: Uint8Array) => {
+      hash?.update(chunk);
       size += chunk.length;
       if (size > bytesMax) {
         throw new RangeError(`the job is larger than the ${bytesMax}-byte limit`);
@@ -133,19 +145,28 @@ export async function enqueueJob(
 ): Promise<EnqueueResult> {
   requireJobsDir(queueDir);
   const jobsDir = queuePaths(queueDir).jobs;
-  const fileName = options.fileName ?? newJobFileName();
+  let fileName = options.fileName ?? newJobFileName();
   if (!isJobFileName(fileName) || fileName.includes("/")) {
     throw new TypeError(
       `${JSON.stringify(fileName)} is not a job file name (fspl-*.fspl, no slash)`,
     );
   }
   const temp = `${jobsDir}/${tempJobFileName(fileName)}`;
-  const final = `${jobsDir}/${fileName}`;
+  let final = `${jobsDir}/${fileName}`;
   let header: JobHeader | null = null;
   let bytes: number;
+  const hash = options.contentNamed ? createHash("sha256") : undefined;
   try {
-    bytes = await writeSource(temp, source, options.bytesMax ?? enqueueBytesMaxDefault);
+    bytes = await writeSource(temp, source, options.bytesMax ?? enqueueBytesMaxDefault, hash);
     if (options.verify !== false) header = await verify(temp, options);
+    if (hash) {
+      fileName = `fspl-sha256-${hash.digest("hex")}.fspl`;
+      final = `${jobsDir}/${fileName}`;
+      if (exists(final)) {
+        Deno.removeSync(temp);
+        return { fileName, bytes, header, duplicate: true };
+      }
+    }
     if (options.fileName !== undefined && exists(final)) {
       throw new Deno.errors.AlreadyExists(`${final} already exists`);
     }

@@ -216,14 +216,26 @@ function registerState(queue: Command, ctx: CliContext): void {
     )
       .addOption(queueOpt()).addOption(decoderOpt())
       .option("--no-verify", "queue whatever arrives, unchecked (what fspl queue-write does)")
-      .action(async (o: QueueOpts & { verify: boolean }) => {
+      .option(
+        "--content-name",
+        "name the job after its SHA-256, so writing the same job twice queues it once (use this as an NNCP exec handler)",
+      )
+      .action(async (o: QueueOpts & { verify: boolean; contentName?: boolean }) => {
         const done = await enqueueJob(o.queuedir, Deno.stdin.readable, {
           verify: o.verify,
           decoder: o.decoder,
+          ...(o.contentName ? { contentNamed: true } : {}),
         });
-        ctx.log.debug("queue-job-written", { file: done.fileName, bytes: done.bytes });
+        ctx.log.debug("queue-job-written", {
+          file: done.fileName,
+          bytes: done.bytes,
+          duplicate: done.duplicate,
+        });
       }),
-    "ferry queue prepare -s ~/q.seq -i report.pdf | ferry queue write -q /srv/q",
+    "ferry queue prepare -s ~/q.seq -i report.pdf | ferry queue write -q /srv/q\n" +
+      "  # as an exec handler in the sender's neigh stanza, so NNCP exec runs in strict order:\n" +
+      '  #   exec: { jobs: ["/usr/local/bin/ferry", "queue", "write", "--content-name", "-q", "/srv/q"] }\n' +
+      "  # and on the sender: ferry queue prepare -s jobs.seq -i - -- ARGS < body | ferry exec shed jobs",
   );
 }
 
