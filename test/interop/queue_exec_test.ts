@@ -83,7 +83,9 @@ Deno.test("exec packets carrying jobs run in strict order at the receiver, whate
     );
     // Job 1 comes on the second medium (and job 3 again, by a second route: it must not run twice).
     await Deno.rename(`${hold}/${first}`, `${tx}/${first}`);
-    const again = await ferry(["--config", alice.cfg, "exec", "bob", "jobs"], { stdin: bodies[2]! });
+    const again = await ferry(["--config", alice.cfg, "exec", "bob", "jobs"], {
+      stdin: bodies[2]!,
+    });
     assertEquals(again.code, 0, again.stderr);
     assertEquals(
       (await ferry(["--config", alice.cfg, "xfer", "--tx", "--mkdir", `${root}/m2`])).code,
