@@ -16,6 +16,12 @@
 import { type IssueList, joinPath } from "./issues.ts";
 import { isObj, type Obj, readBool, readInt, readObj, readStr, warnUnknownKeys } from "./read.ts";
 import type { LogLevel } from "../log/logger.ts";
+import {
+  type MediaSettings,
+  readMedia,
+  readSyncFolders,
+  type SyncFolderSettings,
+} from "./ferry_media.ts";
 
 /** Settings of the toss loop the agent runs. */
 export interface TossSettings {
@@ -31,6 +37,8 @@ export interface FerrySettings {
   name: string;
   logLevel: LogLevel;
   toss: TossSettings;
+  media?: MediaSettings;
+  syncFolders: SyncFolderSettings[];
 }
 
 /** Defaults used when a key is absent. */
@@ -38,13 +46,18 @@ export const FERRY_DEFAULTS: FerrySettings = {
   name: "self",
   logLevel: "info",
   toss: { cycleSec: 60, seen: true },
+  syncFolders: [],
 };
 
 const LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
-const KNOWN = ["name", "log-level", "toss"] as const;
+const KNOWN = ["name", "log-level", "toss", "media", "sync-folders"] as const;
 
 /** Reads the `ferry` section (absent is fine: all defaults). */
-export function readFerrySection(issues: IssueList, root: Obj): FerrySettings {
+export function readFerrySection(
+  issues: IssueList,
+  root: Obj,
+  neighNames: Set<string> = new Set(),
+): FerrySettings {
   const path = "ferry";
   const section = readObj(issues, root, "ferry", "");
   const out: FerrySettings = structuredClone(FERRY_DEFAULTS);
@@ -79,5 +92,8 @@ export function readFerrySection(issues: IssueList, root: Obj): FerrySettings {
       out.toss.seen = readBool(issues, toss, "seen", at) ?? out.toss.seen;
     }
   }
+  const media = readMedia(issues, section, neighNames);
+  if (media) out.media = media;
+  out.syncFolders = readSyncFolders(issues, section, neighNames);
   return out;
 }

@@ -185,7 +185,7 @@ function checkRoot(issues: IssueList, root: Obj): Config | undefined {
       }
     }
   }
-  const ferry = readFerrySection(issues, root);
+  const ferry = readFerrySection(issues, root, neighNames);
   if (spool === undefined || log === undefined) return undefined;
   const config: Config = {
     path: "",

@@ -60,6 +60,11 @@ export interface XferOptions {
   signal?: AbortSignal;
   /** Draw progress bars (default: when standard error is a terminal). */
   progress?: boolean;
+  /**
+   * Called for each candidate file on receive; returning false leaves it for
+   * a later run (sync folders use this to skip files still being written).
+   */
+  accept?: (path: string, info: Deno.FileInfo) => boolean;
 }
 
 /** What an xfer run did. */
@@ -208,6 +213,9 @@ async function receiveOne(
   try {
     const info = await Deno.lstat(path);
     size = info.size;
+    if (options.accept && !options.accept(path, info)) {
+      return skip("still changing; left for the next run", "debug");
+    }
     if (size > limits.packetBytesMax) {
       return skip(
         `${humanBytes(size)} is over the ${humanBytes(limits.packetBytesMax)} packet limit`,
@@ -302,6 +310,10 @@ async function send(
     }
     try {
       await sendNode(ctx, dir, node, options, limits, summary);
+    } catch (err) {
+      if (err instanceof DOMException && err.name === "AbortError") throw err;
+      ctx.log.error("xfer-tx-node", { node: node.name, error: (err as Error).message });
+      summary.failed++;
     } finally {
       lock.unlock();
     }

@@ -16,6 +16,7 @@ import { registerQueue } from "./queue.ts";
 import { registerXfer } from "./xfer.ts";
 import { registerBundle } from "./bundle.ts";
 import { registerCheck } from "./check.ts";
+import { registerMedia } from "./media.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -28,6 +29,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerToss,
   registerXfer,
   registerBundle,
+  registerMedia,
   registerStat,
   registerCheck,
   registerLog,

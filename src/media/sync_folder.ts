@@ -1,0 +1,64 @@
+/**
+ * Keeping a sync folder (Syncthing, Dropbox, rclone mount) in step: the same
+ * exchange as a medium, run on a folder that never goes away. A file is only
+ * imported once it has stopped changing: its size and modification time
+ * must be the same as at the previous scan and older than `settleSec`
+ * (sync tools write under temporary names, but not all of them, and not
+ * always). A file whose bytes do not match its name is left for a later
+ * scan; nothing partial is ever tossed.
+ * @module
+ */
+
+import type { SyncFolderSettings } from "../config/ferry_media.ts";
+import type { Neighbour } from "../config/mod.ts";
+import type { NodeContext } from "../node/context.ts";
+import { xfer, type XferSummary } from "../xfer/mod.ts";
+
+/** Files remembered between scans (beyond this the oldest are forgotten). */
+export const syncFolderTrackedMax = 100_000;
+
+/** A sync folder's state between scans. */
+export class SyncFolder {
+  readonly settings: SyncFolderSettings;
+  #seen = new Map<string, string>();
+
+  constructor(settings: SyncFolderSettings) {
+    this.settings = settings;
+  }
+
+  /** One scan: import what settled, export what is queued. */
+  async scan(
+    ctx: NodeContext,
+    signal?: AbortSignal,
+  ): Promise<{ rx: XferSummary; tx: XferSummary }> {
+    const now = Date.now();
+    const next = new Map<string, string>();
+    const accept = (path: string, info: Deno.FileInfo) => {
+      const sig = `${info.size}:${info.mtime?.getTime() ?? 0}`;
+      if (next.size < syncFolderTrackedMax) next.set(path, sig);
+      const settled = (info.mtime?.getTime() ?? 0) <= now - this.settings.settleSec * 1000;
+      return settled && this.#seen.get(path) === sig;
+    };
+    await Deno.mkdir(this.settings.path, { recursive: true });
+    const common = { mkdir: true, progress: false, ...(signal ? { signal } : {}) };
+    const rx = await xfer(ctx, this.settings.path, {
+      ...common,
+      rx: true,
+      tx: false,
+      keep: false,
+      accept,
+    });
+    this.#seen = next;
+    const nodes: Neighbour[] = this.settings.nodes.length > 0
+      ? this.settings.nodes.map((n) => ctx.config.neigh.get(n)!).filter((n) => n !== undefined)
+      : [...ctx.config.neigh.values()].filter((n) => n.name !== "self");
+    const tx = await xfer(ctx, this.settings.path, {
+      ...common,
+      rx: false,
+      tx: true,
+      keep: this.settings.keep,
+      nodes,
+    });
+    return { rx, tx };
+  }
+}
