@@ -1,0 +1,129 @@
+/**
+ * One packet being received: maps data frames to fragments, writes them
+ * into the store's partial, persists the resume state, and builds the
+ * ACCEPT and ACK bodies that tell the sender where it stands.
+ *
+ * Fragment `i` covers bytes `origin + i · fragBytes` onwards; `origin` is
+ * the resume offset given in the last ACCEPT. A data frame carries `i`
+ * modulo 512; since the sender never runs more than one window ahead of
+ * the last acknowledged base, `i` is recovered from the receiver's base.
+ * @module
+ */
+
+import { encodeBase32 } from "../encoding/base32.ts";
+import { type ControlBody, idTag, seqModulo } from "./frames.ts";
+import type { LinkStore, PartialPacket } from "./store.ts";
+import { FragmentWindow } from "./window.ts";
+
+/** What became of one received data frame. */
+export type DataVerdict = "new" | "duplicate" | "out-of-range" | "bad-length";
+
+/** One inbound packet in progress. */
+export class IncomingTransfer {
+  readonly id: string;
+  readonly tag: number;
+  /** Written since the last persist. */
+  dirty = false;
+  #origin: number;
+  #window: FragmentWindow;
+
+  private constructor(
+    readonly idBytes: Uint8Array,
+    readonly size: number,
+    readonly fragBytes: number,
+    readonly windowFrames: number,
+    readonly partial: PartialPacket,
+  ) {
+    this.id = encodeBase32(idBytes);
+    this.tag = idTag(idBytes);
+    const resume = partial.resume;
+    this.#origin = resume ? resume.doneBytes : 0;
+    this.#window = new FragmentWindow(windowFrames, Math.ceil((size - this.#origin) / fragBytes));
+    if (resume && resume.fragBytes === fragBytes) this.#window.apply(0, resume.bitmap);
+  }
+
+  /** Opens (or resumes) the partial for an accepted offer. */
+  static async open(
+    store: LinkStore,
+    peer: string,
+    idBytes: Uint8Array,
+    size: number,
+    fragBytes: number,
+    windowFrames: number,
+  ): Promise<IncomingTransfer> {
+    const partial = await store.openIncoming(peer, encodeBase32(idBytes), size);
+    return new IncomingTransfer(idBytes, size, fragBytes, windowFrames, partial);
+  }
+
+  /** True when every byte is present. */
+  get complete(): boolean {
+    return this.#window.complete;
+  }
+
+  /** Bytes from the start that are all present. */
+  get doneBytes(): number {
+    return Math.min(this.size, this.#origin + this.#window.base * this.fragBytes);
+  }
+
+  /** Restarts fragment numbering at the current base (before answering a repeated offer). */
+  rebase(): void {
+    const bitmap = this.#window.toBitmap();
+    this.#origin = this.doneBytes;
+    this.#window = new FragmentWindow(
+      this.windowFrames,
+      Math.ceil((this.size - this.#origin) / this.fragBytes),
+    );
+    this.#window.apply(0, bitmap);
+  }
+
+  /** The ACCEPT body for the current state (call {@linkcode rebase} first). */
+  acceptBody(): ControlBody {
+    return {
+      kind: "accept",
+      id: this.idBytes,
+      offset: this.#origin,
+      fragBytes: this.fragBytes,
+      bitmap: this.#window.toBitmap(),
+    };
+  }
+
+  /** The ACK body: base fragment and the bitmap after it. */
+  ackBody(): ControlBody {
+    return {
+      kind: "ack",
+      tag: this.tag,
+      base: this.#window.base,
+      bitmap: this.#window.toBitmap(),
+    };
+  }
+
+  /** Takes one data frame: checks its index and length, writes new fragments. */
+  async onData(seq: number, payload: Uint8Array): Promise<DataVerdict> {
+    const w = this.#window;
+    const rel = (seq - (w.base % seqModulo) + seqModulo) % seqModulo;
+    let i: number;
+    if (rel < w.size) i = w.base + rel;
+    else if (rel >= seqModulo - w.size && w.base - (seqModulo - rel) >= 0) return "duplicate";
+    else return "out-of-range";
+    if (i >= w.count) return "out-of-range";
+    if (w.has(i)) return "duplicate";
+    const offset = this.#origin + i * this.fragBytes;
+    if (payload.length !== Math.min(this.fragBytes, this.size - offset)) return "bad-length";
+    await this.partial.write(offset, payload);
+    w.set(i);
+    this.dirty = true;
+    return "new";
+  }
+
+  /** Makes received fragments durable and records where to resume. */
+  async persist(): Promise<void> {
+    if (!this.dirty) return;
+    await this.partial.persist({
+      size: this.size,
+      fragBytes: this.fragBytes,
+      doneBytes: this.doneBytes,
+      bitmap: this.#window.toBitmap(),
+    });
+    this.dirty = false;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * One packet being sent: offer, then data in bursts chosen by selective
+ * repeat (missing fragments of the window first, in order), then waiting
+ * for the receiver's verdict.
+ * @module
+ */
+
+import { decodeBase32 } from "../encoding/base32.ts";
+import { idTag } from "./frames.ts";
+import type { OutgoingPacket, PacketReader } from "./store.ts";
+import { FragmentWindow } from "./window.ts";
+
+/** Where a transfer stands. */
+export type OutgoingPhase = "offer" | "data" | "verify";
+
+/** One outbound packet in progress. */
+export class OutgoingTransfer {
+  readonly idBytes: Uint8Array;
+  readonly tag: number;
+  phase: OutgoingPhase = "offer";
+  /** An ACK came after the last burst (a new burst may be planned). */
+  ackFresh = true;
+  /** Turns sent without data since the last ACK (polls); too many and the offer is repeated. */
+  polls = 0;
+  reader: PacketReader | null = null;
+  #origin = 0;
+  #window: FragmentWindow | null = null;
+  /** Fragments `[0, sentUpTo)` have been sent at least once (since the last ACCEPT). */
+  #sentUpTo = 0;
+
+  /** `fragBytes`: fragment size this side offers (its link mtu minus the data header). */
+  constructor(
+    readonly packet: OutgoingPacket,
+    readonly fragBytes: number,
+    readonly windowFrames: number,
+  ) {
+    this.idBytes = decodeBase32(packet.id);
+    if (this.idBytes.length !== 32) throw new TypeError(`Packet id ${packet.id} is not 32 bytes`);
+    this.tag = idTag(this.idBytes);
+  }
+
+  /** The packet id (base32). */
+  get id(): string {
+    return this.packet.id;
+  }
+
+  /** Bytes the receiver has, all from the start. */
+  get doneBytes(): number {
+    if (!this.#window) return 0;
+    return Math.min(this.packet.size, this.#origin + this.#window.base * this.fragBytes);
+  }
+
+  /** Applies an ACCEPT: resume from `offset`, skipping fragments already in the receiver's bitmap. */
+  accept(offset: number, fragBytes: number, bitmap: Uint8Array): void {
+    this.#origin = Math.min(offset, this.packet.size);
+    const count = Math.ceil((this.packet.size - this.#origin) / this.fragBytes);
+    this.#window = new FragmentWindow(this.windowFrames, count);
+    if (fragBytes === this.fragBytes) this.#window.apply(0, bitmap);
+    this.#sentUpTo = 0;
+    this.phase = this.#window.complete ? "verify" : "data";
+    this.ackFresh = true;
+    this.polls = 0;
+  }
+
+  /** Applies an ACK. */
+  ack(base: number, bitmap: Uint8Array): void {
+    this.ackFresh = true;
+    this.polls = 0;
+    if (this.phase !== "data" || !this.#window) return;
+    this.#window.apply(base, bitmap);
+    if (this.#window.complete) this.phase = "verify";
+  }
+
+  /** Fragments to send in the next burst, at most `max`. */
+  nextBurst(max: number): number[] {
+    return this.#window ? this.#window.missing(max) : [];
+  }
+
+  /** Byte range of fragment `i`. */
+  range(i: number): { offset: number; length: number } {
+    const offset = this.#origin + i * this.fragBytes;
+    return { offset, length: Math.min(this.fragBytes, this.packet.size - offset) };
+  }
+
+  /** Records a sent burst; returns how many of its fragments had been sent before. */
+  sent(indices: number[]): number {
+    let again = 0;
+    for (const i of indices) {
+      if (i < this.#sentUpTo) again++;
+      else this.#sentUpTo = i + 1;
+    }
+    this.ackFresh = false;
+    return again;
+  }
+
+  /** Releases the reader. */
+  async close(): Promise<void> {
+    const reader = this.reader;
+    this.reader = null;
+    await reader?.close();
+  }
+}
