@@ -82,15 +82,12 @@ export class OutgoingTransfer {
     return { offset, length: Math.min(this.fragBytes, this.packet.size - offset) };
   }
 
-  /** Records a sent burst; returns how many of its fragments had been sent before. */
-  sent(indices: number[]): number {
-    let again = 0;
-    for (const i of indices) {
-      if (i < this.#sentUpTo) again++;
-      else this.#sentUpTo = i + 1;
-    }
+  /** Records a sent fragment; true if it had been sent before (a retransmission). */
+  sent(index: number): boolean {
     this.ackFresh = false;
-    return again;
+    if (index < this.#sentUpTo) return true;
+    this.#sentUpTo = index + 1;
+    return false;
   }
 
   /** Releases the reader. */

@@ -140,13 +140,11 @@ export class Sender {
     }
   }
 
-  /** Records a sent burst. */
-  sent(indices: number[]): void {
+  /** Records one sent data frame (the burst then waits for an ACK). */
+  sentOne(index: number): void {
+    this.ctx.stats.dataFramesSent++;
     const out = this.#out;
-    if (!out) return;
-    const again = out.sent(indices);
-    this.ctx.stats.retransmittedFrames += again;
-    this.ctx.stats.dataFramesSent += indices.length;
+    if (out && out.sent(index)) this.ctx.stats.retransmittedFrames++;
   }
 
   /** Handles ACCEPT, ACK, VERIFIED and REJECT. */

@@ -30,6 +30,7 @@ export async function planTurn(s: LinkSession): Promise<SentTurn | null> {
   await s.sleep(s.limits.turnaroundMs);
   if (s.peerIdle) await idleWait(s);
   else s.idleHoldUntilMs = 0;
+  if (s.clock.now() >= (s.options.untilMs ?? Infinity)) return null;
   if (s.peerIdle) s.receiver.peerMovedOn();
   const control: ControlBody[] = [...s.helloFrames(), ...await s.receiver.compose()];
   const plan = await s.sender.plan();
@@ -57,7 +58,6 @@ export async function planTurn(s: LinkSession): Promise<SentTurn | null> {
   if (hold > 0) control.push({ kind: "hold", ms: hold });
   if (control.length === 0 && data.length === 0) control.push({ kind: "turn" });
   await sendTurn(s, control, data, idle);
-  if (data.length > 0) s.sender.sent(data.map((d) => d.index));
   return { expectControlFirst: data.length > 0 || plan.control?.kind === "offer" };
 }
 
@@ -81,6 +81,7 @@ export async function sendTurn(
   }
   for (const d of data) {
     await sendFrame(s, encodeFrame({ kind: "data", rem: rem--, seq: d.seq, payload: d.payload }));
+    s.sender.sentOne(d.index);
   }
 }
 

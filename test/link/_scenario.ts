@@ -97,6 +97,8 @@ export interface PairOptions {
   limits?: Partial<LinkLimits>;
   /** Duty cycle of both sides' budgets; none: no budget. */
   dutyCycle?: number;
+  /** Airtime model of the emulated radio (default: bytes · 8 / bit rate). */
+  airtimeMs?: (bytes: number) => number;
 }
 
 /** LoRa SF7 raw bit rate (125 kHz, CR 4/5), the default channel rate. */
@@ -127,6 +129,7 @@ export class Pair {
       turnaroundMs: o.turnaroundMs ?? 60,
       latencyMs: o.latencyMs ?? 0,
       seed: o.seed ?? 1,
+      ...(o.airtimeMs ? { airtimeMs: o.airtimeMs } : {}),
     });
     const budget = () =>
       o.dutyCycle === undefined ? null : new AirtimeBudget({ dutyCycle: o.dutyCycle });
