@@ -4,9 +4,12 @@
  */
 
 import type { BenchContext, BenchTable } from "./_harness.ts";
+import { run as link } from "./link.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
 
 /** Every section, by name (`deno task bench NAME` runs just that one). */
-export const SECTIONS: [string, Section][] = [];
+export const SECTIONS: [string, Section][] = [
+  ["link", link],
+];

@@ -42,6 +42,8 @@ export interface LinkLimits {
   retryJitterMs: number;
   /** Unanswered turns in a row before the peer counts as gone. */
   turnRetriesMax: number;
+  /** Turns in a row without any progress (bytes or packets, either way) before the session ends. */
+  stallTurnsMax: number;
   /** Shortest and longest quiet wait between turns while both sides are idle, ms. */
   idleWaitMsMin: number;
   idleWaitMsMax: number;
@@ -76,6 +78,7 @@ export const linkLimitsDefault: Readonly<LinkLimits> = {
   processingMs: 500,
   retryJitterMs: 200,
   turnRetriesMax: 6,
+  stallTurnsMax: 64,
   idleWaitMsMin: 2_000,
   idleWaitMsMax: 300_000,
   holdMsMax: 3_700_000,
@@ -136,6 +139,7 @@ export function checkLimits(limits: LinkLimits, link: LinkShape): DerivedLimits 
     "budgetBurstFramesMin must be 1..burstFramesMax",
   );
   need(l.turnRetriesMax >= 1, "turnRetriesMax must be >= 1");
+  need(l.stallTurnsMax >= l.turnRetriesMax, "stallTurnsMax must be >= turnRetriesMax");
   need(l.idleWaitMsMin <= l.idleWaitMsMax, "idleWaitMsMin must not exceed idleWaitMsMax");
   need(l.idleWaitMsMax <= l.holdMsMax, "idleWaitMsMax must not exceed holdMsMax");
   need(l.holdMsMax < 2 ** 32, "holdMsMax must fit in 32 bits");

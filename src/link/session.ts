@@ -2,13 +2,20 @@
  * A link session: both sides run the same code over a half-duplex link.
  * The side holding the turn sends its replies (ACK for the last burst,
  * ACCEPT/VERIFIED/REJECT), then its own OFFER or data burst; every frame
- * says how many frames follow, and the last one passes the turn. If the
- * last frame is lost the listener takes the turn when the burst must have
- * ended; if a reply never comes the holder repeats its turn (a poll) after
- * a timeout, with jitter, and gives up after `turnRetriesMax` in a row.
- * Who starts is decided by node id. HELLO frames with random nonces find
- * out when the peer restarted, so transfers in progress are offered again
- * and resume from the receiver's persisted state.
+ * says how many frames follow, and the last one passes the turn (see
+ * `turn.ts`). When a turn-passing frame is lost, deadlines take over (see
+ * `turn_timer.ts`). Who starts is decided by node id. HELLO frames with
+ * random nonces reveal a restarted peer, whose transfers in progress are
+ * then offered again and resume from the receiver's persisted state.
+ *
+ * @example
+ * ```ts
+ * import { runLinkSession } from "./session.ts";
+ * import type { LinkSessionOptions } from "./session_types.ts";
+ * declare const options: LinkSessionOptions;
+ * const { reason, stats, status } = await runLinkSession(options);
+ * console.log(reason, stats.packetsSent, stats.packetsReceived, status.budgetLeftMs);
+ * ```
  * @module
  */
 
@@ -18,15 +25,9 @@ import { type Logger, silentLogger } from "../log/logger.ts";
 import type { AirtimeModel } from "./airtime.ts";
 import type { AirtimeBudget } from "./budget.ts";
 import type { CheckedLink } from "./checked_link.ts";
-import { crc32 } from "./crc32.ts";
-import { estimateQueueEmptyAt } from "./estimate.ts";
-import {
-  type ControlBody,
-  decodeFrame,
-  type Frame,
-  FrameError,
-  protocolVersion,
-} from "./frames.ts";
+import { FrameWaiter, TIMEOUT } from "./frame_waiter.ts";
+import { decodeFrame, type Frame, FrameError, protocolVersion } from "./frames.ts";
+import { Greeting } from "./hello.ts";
 import { checkLimits, type DerivedLimits, type LinkLimits, linkLimitsDefault } from "./limits.ts";
 import { Receiver } from "./receiver.ts";
 import { Sender } from "./sender.ts";
@@ -38,12 +39,12 @@ import {
   type LinkStats,
   type LinkStatus,
 } from "./session_types.ts";
+import { reportStatus, sessionStatus } from "./status.ts";
 import { planTurn, sendBye, sendTurn } from "./turn.ts";
+import { TurnTimer } from "./turn_timer.ts";
 
 /** Default interval of status reports, ms. */
 export const statusEveryMsDefault = 60_000;
-
-const TIMEOUT: unique symbol = Symbol("timeout");
 
 /** One session on one link with one peer. Create, then {@linkcode LinkSession.run}. */
 export class LinkSession {
@@ -58,28 +59,25 @@ export class LinkSession {
   readonly log: Logger;
   readonly sender: Sender;
   readonly receiver: Receiver;
-  readonly starts: boolean;
+  readonly greeting: Greeting;
+  readonly timer: TurnTimer;
   readonly options: LinkSessionOptions;
   /** Aborted when the session ends; every wait and send listens to it. */
   readonly stop = new AbortController();
-  /** Turn state. */
+  /** This side holds the turn. */
   myTurn: boolean;
+  /** The peer's last frame said it had nothing to send. */
   peerIdle = false;
+  /** Delay the peer announced for its next turn (HOLD), ms. */
   peerHoldMs = 0;
+  /** Quiet rounds while both sides are idle, and the end of this side's announced quiet wait. */
   idleRounds = 0;
   idleHoldUntilMs = 0;
-  established = false;
-  #deadlineMs = 0;
-  #waitingFor: "reply" | "turn-end" = "reply";
-  #retries = 0;
-  #oweHello = false;
-  readonly #nonce: number;
-  #peerNonce = 0;
+  readonly #waiter: FrameWaiter;
   #end: EndReason | null = null;
-  #lingering = false;
-  #pending: Promise<Uint8Array | null> | null = null;
+  #progressKey = "";
+  #stallTurns = 0;
   #statusAtMs = 0;
-  readonly #random: () => number;
 
   /** Checks the limits against the link (throws `RangeError` when they do not fit). */
   constructor(options: LinkSessionOptions) {
@@ -97,11 +95,14 @@ export class LinkSession {
     });
     this.log = (options.log ?? silentLogger).child({ peer: options.peerNode });
     this.stats = emptyStats(this.clock.now());
-    this.#random = options.random ??
+    const random = options.random ??
       (() => crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32);
-    this.#nonce = 1 + Math.floor(this.#random() * (2 ** 32 - 1));
-    this.starts = options.starts ?? options.localNode < options.peerNode;
-    this.myTurn = this.starts;
+    const nonce = 1 + Math.floor(random() * (2 ** 32 - 1));
+    this.greeting = new Greeting(nonce, options.localNode, options.peerNode);
+    const starts = options.starts ?? options.localNode < options.peerNode;
+    this.myTurn = starts;
+    this.timer = new TurnTimer(this.limits, this.derived, this.clock, starts, random);
+    this.#waiter = new FrameWaiter(this.link, this.clock, this.stop.signal);
     const ctx = {
       store: options.store,
       peer: options.peerNode,
@@ -120,9 +121,8 @@ export class LinkSession {
     const onAbort = () => this.stop.abort(o.signal?.reason);
     o.signal?.addEventListener("abort", onAbort, { once: true });
     this.#statusAtMs = this.clock.now();
-    this.#deadlineMs = this.clock.now() + this.derived.replyTimeoutDataMs + this.#retryExtraMs();
     this.log.info("link-session-start", {
-      starts: this.starts,
+      starts: this.timer.starts,
       mtu: this.link.mtu,
       airtime: this.airtime.label,
       duty: this.budget?.dutyCycle ?? 1,
@@ -148,7 +148,7 @@ export class LinkSession {
       this.stop.abort(new Error("link session ended"));
       status = this.status();
       await this.sender.close();
-      await this.receiver.close(!aborted);
+      await this.receiver.close(!aborted); // a killed process would not flush either
     }
     this.stats.endedAtMs = this.clock.now();
     o.onStatus?.(status);
@@ -165,44 +165,12 @@ export class LinkSession {
 
   /** Budget left and an estimate of when the outgoing queue will be empty. */
   status(): LinkStatus {
-    const now = this.clock.now();
-    const { packets, bytes } = this.sender.backlog();
-    const out = this.sender.current;
-    return {
-      atMs: now,
-      budgetLeftMs: this.budget ? this.budget.availableMs(now) : Infinity,
-      budgetLimitMs: this.budget ? this.budget.limitMs : Infinity,
-      queuePackets: packets,
-      queueBytes: bytes,
-      queueEmptyAtMs: estimateQueueEmptyAt({
-        nowMs: now,
-        queueBytes: bytes,
-        fragBytes: this.derived.fragBytes,
-        dataFrameMs: this.derived.dataFrameMs,
-        controlFrameMs: this.derived.controlFrameMs,
-        turnaroundMs: this.limits.turnaroundMs,
-        burstFramesMax: this.limits.burstFramesMax,
-        lossRate: this.stats.retransmittedFrames / Math.max(1, this.stats.dataFramesSent),
-        budget: this.budget,
-      }),
-      sending: out ? { id: out.id, size: out.packet.size, doneBytes: out.doneBytes } : null,
-      receiving: this.receiver.progress(),
-    };
+    return sessionStatus(this);
   }
 
-  /** Control frames that introduce this side while the peer does not know it yet. */
-  helloFrames(): ControlBody[] {
-    if (this.established && !this.#oweHello) return [];
-    this.#oweHello = false;
-    return [{
-      kind: "hello",
-      version: protocolVersion,
-      established: this.established,
-      nonce: this.#nonce,
-      echo: this.#peerNonce,
-      fromTag: nodeTag(this.options.localNode),
-      toTag: nodeTag(this.options.peerNode),
-    }];
+  /** True once the peer has echoed this session's HELLO. */
+  get established(): boolean {
+    return this.greeting.established;
   }
 
   /** Ends the session after the current step. */
@@ -210,21 +178,10 @@ export class LinkSession {
     this.#end ??= reason;
   }
 
-  /**
-   * After an idle BYE: keep listening for a while and answer anything the
-   * peer still sends (its copy of the BYE was lost) with another BYE; end
-   * "idle" once the peer stays quiet.
-   */
+  /** After an idle BYE: listen a while, repeat the BYE if the peer did not hear it. */
   linger(): void {
-    this.#lingering = true;
     this.myTurn = false;
-    this.#waitingFor = "reply";
-    this.#deadlineMs = this.clock.now() + this.#lingerMs();
-  }
-
-  #lingerMs(): number {
-    const d = this.derived, l = this.limits;
-    return 2 * d.replyTimeoutDataMs + l.retryJitterMs + d.controlFrameMs + l.turnaroundMs;
+    this.timer.linger();
   }
 
   /** Waits `ms` of clock time (rejects when the session stops). */
@@ -233,7 +190,7 @@ export class LinkSession {
   }
 
   async #takeTurn(): Promise<void> {
-    if (this.#lingering) {
+    if (this.timer.lingering) {
       await this.sleep(this.limits.turnaroundMs);
       await sendTurn(this, [{ kind: "bye" }], [], true);
       this.linger();
@@ -241,43 +198,17 @@ export class LinkSession {
     }
     const turn = await planTurn(this);
     if (this.#end !== null || turn === null) return;
+    this.#checkProgress(turn.idle);
     this.myTurn = false;
-    this.#waitingFor = "reply";
-    const wait = turn.expectControlFirst
-      ? this.derived.replyTimeoutControlMs
-      : this.derived.replyTimeoutDataMs;
-    this.#deadlineMs = this.clock.now() + wait + this.peerHoldMs + this.#retryExtraMs();
+    this.timer.afterMyTurn(turn.expectControlFirst, this.peerHoldMs);
     this.peerHoldMs = 0;
   }
 
   async #listen(): Promise<void> {
     const until = this.options.untilMs ?? Infinity;
-    const got = await this.#receiveBy(Math.min(this.#deadlineMs, until));
+    const got = await this.#waiter.next(Math.min(this.timer.deadlineMs, until));
     if (got === TIMEOUT) {
-      if (this.clock.now() >= until) return;
-      if (this.#lingering) {
-        this.#end = "idle";
-        return;
-      }
-      if (this.#waitingFor === "turn-end") {
-        this.myTurn = true;
-        return;
-      }
-      this.#retries++;
-      this.stats.turnTimeouts++;
-      this.log.debug("link-reply-timeout", { retries: this.#retries });
-      if (this.#retries > this.limits.turnRetriesMax) {
-        if (this.peerIdle && !this.sender.hasWork() && !this.receiver.active) {
-          // Both sides had nothing left: the peer's BYE was most likely lost.
-          this.log.info("link-peer-silent-while-idle", { retries: this.#retries - 1 });
-          this.#end = "idle";
-        } else {
-          this.log.warn("link-peer-lost", { retries: this.#retries - 1 });
-          this.#end = "peer-lost";
-        }
-        return;
-      }
-      this.myTurn = true;
+      if (this.clock.now() < until) this.#expired();
       return;
     }
     if (got === null) {
@@ -294,22 +225,34 @@ export class LinkSession {
       return;
     }
     this.stats.framesReceived++;
-    this.#retries = 0;
-    if (this.#lingering) {
+    this.timer.onFrame(frame.rem);
+    if (this.timer.lingering) {
       // The peer did not hear the BYE: answer once its turn is over.
-      if (frame.rem === 0) this.myTurn = true;
-      else this.#deadlineMs = this.clock.now() + frame.rem * this.derived.dataFrameMs;
-      this.#waitingFor = "turn-end";
+      this.myTurn = frame.rem === 0;
       return;
     }
     this.peerIdle = frame.kind !== "data" && frame.idle;
     await this.#handle(frame);
-    if (frame.rem === 0) {
+    if (frame.rem === 0) this.myTurn = true;
+  }
+
+  #expired(): void {
+    const expiry = this.timer.expired();
+    if (expiry === "linger-over") {
+      this.#end = "idle";
+    } else if (expiry === "turn-end" || expiry === "retry") {
+      if (expiry === "retry") {
+        this.stats.turnTimeouts++;
+        this.log.debug("link-reply-timeout", { retries: this.timer.retries });
+      }
       this.myTurn = true;
+    } else if (this.peerIdle && !this.sender.hasWork() && !this.receiver.active) {
+      // Both sides had nothing left: the peer's BYE was most likely lost.
+      this.log.info("link-peer-silent-while-idle", { retries: this.timer.retries - 1 });
+      this.#end = "idle";
     } else {
-      this.#waitingFor = "turn-end";
-      this.#deadlineMs = this.clock.now() + frame.rem * this.derived.dataFrameMs +
-        this.limits.turnGuardMs;
+      this.log.warn("link-peer-lost", { retries: this.timer.retries - 1 });
+      this.#end = "peer-lost";
     }
   }
 
@@ -339,85 +282,45 @@ export class LinkSession {
   }
 
   async #onHello(h: Extract<Frame, { kind: "hello" }>): Promise<void> {
-    if (h.version !== protocolVersion) {
+    const outcome = this.greeting.receive(h);
+    if (outcome === "incompatible") {
       this.log.error("link-hello-version", { theirs: h.version, ours: protocolVersion });
       this.#end = "incompatible";
-      return;
-    }
-    if (
-      h.fromTag !== nodeTag(this.options.peerNode) || h.toTag !== nodeTag(this.options.localNode)
-    ) {
+    } else if (outcome === "wrong-peer") {
       this.stats.framesDropped++;
       this.log.warn("link-hello-wrong-peer", { from: h.fromTag, to: h.toTag });
+    } else if (outcome === "restarted") {
+      this.log.info("link-peer-restarted", {});
+      await this.sender.reset();
+      await this.receiver.reset();
+    }
+  }
+
+  /** Ends a session that keeps turning without moving any byte (a confused or hostile peer). */
+  #checkProgress(idle: boolean): void {
+    const s = this.stats;
+    const key = `${s.packetsSent} ${s.packetsReceived} ${s.packetsRejected} ` +
+      `${s.payloadBytesReceived} ${this.sender.current?.doneBytes}`;
+    if (key !== this.#progressKey || (idle && this.peerIdle)) {
+      this.#progressKey = key;
+      this.#stallTurns = 0;
       return;
     }
-    if (h.nonce !== this.#peerNonce) {
-      if (this.#peerNonce !== 0) {
-        this.log.info("link-peer-restarted", {});
-        await this.sender.reset();
-        await this.receiver.reset();
-      }
-      this.#peerNonce = h.nonce;
+    if (++this.#stallTurns > this.limits.stallTurnsMax) {
+      this.log.warn("link-stalled", { turns: this.#stallTurns });
+      this.#end = "stalled";
     }
-    if (h.echo === this.#nonce) this.established = true;
-    if (!h.established) this.#oweHello = true;
-  }
-
-  /** Next frame, `null` when the link closed, or TIMEOUT at `deadlineMs`. */
-  async #receiveBy(deadlineMs: number): Promise<Uint8Array | null | typeof TIMEOUT> {
-    if (!this.#pending) {
-      this.#pending = this.link.receive(this.stop.signal);
-      this.#pending.catch(() => {});
-    }
-    const timer = new AbortController();
-    const onStop = () => timer.abort();
-    this.stop.signal.addEventListener("abort", onStop, { once: true });
-    try {
-      const got = await Promise.race([
-        this.#pending,
-        this.clock.sleep(Math.max(0, deadlineMs - this.clock.now()), timer.signal).then(
-          (): typeof TIMEOUT => TIMEOUT,
-          (): typeof TIMEOUT => TIMEOUT,
-        ),
-      ]);
-      if (got !== TIMEOUT) this.#pending = null;
-      return got;
-    } finally {
-      timer.abort();
-      this.stop.signal.removeEventListener("abort", onStop);
-    }
-  }
-
-  #retryExtraMs(): number {
-    let extra = this.starts ? 0 : this.derived.controlFrameMs + this.limits.turnaroundMs;
-    if (this.#retries > 0) {
-      extra += this.#random() * this.limits.retryJitterMs +
-        this.#retries * this.derived.replyTimeoutControlMs / 2;
-    }
-    return extra;
   }
 
   #maybeStatus(): void {
     const every = this.options.statusEveryMs ?? statusEveryMsDefault;
     if (this.clock.now() - this.#statusAtMs < every) return;
     this.#statusAtMs = this.clock.now();
-    const s = this.status();
-    this.log.info("link-status", {
-      budgetLeftMs: Math.round(s.budgetLeftMs),
-      queuePackets: s.queuePackets,
-      queueBytes: s.queueBytes,
-      emptyInS: Math.round((s.queueEmptyAtMs - s.atMs) / 1000),
-    });
-    this.options.onStatus?.(s);
+    reportStatus(this);
   }
 }
 
-/** Runs one session to its end; the entry point for `ferry link` and the agent. */
+/** Runs one session to its end: the entry point for `ferry link` and the agent. */
 export function runLinkSession(options: LinkSessionOptions): Promise<LinkSessionResult> {
   return new LinkSession(options).run();
-}
-
-/** The 4-byte tag of a node id carried in HELLO (CRC-32 of its UTF-8 text). */
-export function nodeTag(node: string): number {
-  return crc32(new TextEncoder().encode(node));
 }

@@ -54,6 +54,7 @@ export type EndReason =
   | "deadline"
   | "peer-bye"
   | "peer-lost"
+  | "stalled"
   | "closed"
   | "aborted"
   | "incompatible";

@@ -16,6 +16,8 @@ import type { LinkSession } from "./session.ts";
 export interface SentTurn {
   /** The reply will start with a control frame (its timeout can be short). */
   expectControlFirst: boolean;
+  /** This side had nothing to send and nothing in progress. */
+  idle: boolean;
 }
 
 /** A data frame ready to go. */
@@ -32,7 +34,7 @@ export async function planTurn(s: LinkSession): Promise<SentTurn | null> {
   else s.idleHoldUntilMs = 0;
   if (s.clock.now() >= (s.options.untilMs ?? Infinity)) return null;
   if (s.peerIdle) s.receiver.peerMovedOn();
-  const control: ControlBody[] = [...s.helloFrames(), ...await s.receiver.compose()];
+  const control: ControlBody[] = [...s.greeting.frames(), ...await s.receiver.compose()];
   const plan = await s.sender.plan();
   const idle = !s.sender.hasWork() && !s.receiver.active;
   if (
@@ -58,7 +60,7 @@ export async function planTurn(s: LinkSession): Promise<SentTurn | null> {
   if (hold > 0) control.push({ kind: "hold", ms: hold });
   if (control.length === 0 && data.length === 0) control.push({ kind: "turn" });
   await sendTurn(s, control, data, idle);
-  return { expectControlFirst: data.length > 0 || plan.control?.kind === "offer" };
+  return { expectControlFirst: data.length > 0 || plan.control?.kind === "offer", idle };
 }
 
 /** Sends a BYE if the budget allows it right now (used at a deadline). */

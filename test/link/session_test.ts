@@ -3,6 +3,7 @@ import { bitrateAirtime, loraAirtime } from "../../src/link/airtime.ts";
 import { AirtimeBudget } from "../../src/link/budget.ts";
 import { cobsFrameLink, cobsMtu, cobsWireBytes } from "../../src/link/cobs_link.ts";
 import { crcFrameLink } from "../../src/link/checked_link.ts";
+import { decodeFrame, encodeFrame } from "../../src/link/frames.ts";
 import { checkLimits, linkLimitsDefault, type LinkShape } from "../../src/link/limits.ts";
 import { BytePipe } from "../../hw/emulator/byte_pipe.ts";
 import { Prng } from "../../hw/emulator/prng.ts";
@@ -111,4 +112,40 @@ Deno.test("limits are checked against each other and the link before a session s
     cobsFrameLink(new BytePipe({ clock: new SimClock(), bitsPerSecond: 9_600 }).a).mtu,
     249,
   );
+});
+
+Deno.test("a session with a peer that answers every turn but never accepts anything ends as stalled", async () => {
+  const pair = await Pair.create({ seed: 64 });
+  try {
+    await pair.queue(pair.a, 5_000, 6);
+    const bob = crcFrameLink(pair.radio.b);
+    let over = false;
+    const hostile = (async () => {
+      let turns = 0;
+      while (turns < 1_000) {
+        const frame = await bob.receive();
+        if (frame === null) break;
+        if (decodeFrame(frame).rem !== 0) continue;
+        await pair.clock.sleep(60);
+        if (over) break;
+        await bob.send(encodeFrame({ kind: "turn", rem: 0, idle: false }));
+        turns++;
+      }
+      return turns;
+    })();
+    const [a, turns] = await pair.clock.run(Promise.all([
+      pair.session(pair.a).run().finally(() => {
+        over = true;
+        return bob.close();
+      }),
+      hostile,
+    ]));
+    assertEquals(a.reason, "stalled");
+    assert(turns > linkLimitsDefault.stallTurnsMax && turns < 1_000, `${turns} turns`);
+    assertEquals(await pair.list(pair.a, "outgoing"), [
+      (await pair.a.dir.listOutgoing("BOB"))[0]!.id,
+    ]);
+  } finally {
+    await pair.cleanup();
+  }
 });
