@@ -11,7 +11,7 @@
  * @example
  * ```ts
  * import { crcFrameLink } from "./checked_link.ts";
- * import type { FrameLink } from "../../hw/link/link.ts";
+ * import type { ByteLink, FrameLink } from "../../hw/link/link.ts";
  * declare const modem: FrameLink;
  * const link = crcFrameLink(modem);
  * console.assert(link.mtu === modem.mtu - 4);
@@ -19,8 +19,9 @@
  * @module
  */
 
-import type { FrameLink } from "../../hw/link/link.ts";
+import type { ByteLink, FrameLink } from "../../hw/link/link.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
+import { cobsFrameLink } from "./cobs_link.ts";
 import { appendCrc32, stripCrc32 } from "./crc32.ts";
 
 /** A frame link that only ever delivers frames whose check passed. */
@@ -68,4 +69,25 @@ export function crcFrameLink(inner: FrameLink, log: Logger = silentLogger): Chec
     },
     close: () => inner.close(),
   };
+}
+
+/** What a link driver hands over: whole frames (a modem) or a byte stream (a cable, a UART radio). */
+export type AnyLink =
+  | { frames: FrameLink }
+  | {
+    bytes: ByteLink;
+    /** Largest encoded frame on the wire, delimiter included (the radio's packet size). Default 255. */
+    encodedBytesMax?: number;
+  };
+
+/**
+ * The checked link for whatever a driver returned: CRC-32 on a frame link,
+ * COBS + CRC-32 + delimiters on a byte stream.
+ */
+export function openCheckedLink(link: AnyLink, log: Logger = silentLogger): CheckedLink {
+  if ("frames" in link) return crcFrameLink(link.frames, log);
+  return cobsFrameLink(link.bytes, {
+    log,
+    ...(link.encodedBytesMax !== undefined ? { encodedBytesMax: link.encodedBytesMax } : {}),
+  });
 }

@@ -4,22 +4,36 @@
  *
  * Entry points:
  * - {@linkcode runLinkSession}: one session with one peer until both are
- *   idle (or a deadline, an abort, or the peer is lost);
- * - {@linkcode crcFrameLink} / {@linkcode cobsFrameLink}: the checked link
- *   a session needs, over a modem's FrameLink or a raw ByteLink;
+ *   idle (or `untilMs`, an abort, a lost or stalled peer); returns why it
+ *   ended, counters, and a status report (budget left, queue-empty estimate);
+ * - {@linkcode openCheckedLink}: the checked link a session needs, from a
+ *   modem driver's FrameLink (`{ frames }`) or a raw ByteLink (`{ bytes }`);
  * - {@linkcode loraAirtime} / {@linkcode bitrateAirtime} and
- *   {@linkcode AirtimeBudget}: airtime and duty cycle;
- * - {@linkcode DirStore}: the plain-directory packet store.
+ *   {@linkcode AirtimeBudget}: time on air and the duty cycle;
+ * - {@linkcode DirStore}: the plain-directory packet store ({@linkcode LinkStore}
+ *   is what a session needs; the NNCP spool implements it too).
+ *
+ * Link overhead per data frame, counted in bytes on the wire of ferry's
+ * own making (the radio's preamble, PHY header and PHY CRC are part of the
+ * airtime model, and host-side encodings such as KISS escaping or the hex
+ * of AT commands never reach the air):
+ * - frame links (modem drivers): 2 header + 4 CRC-32 = 6 bytes, so a
+ *   255-byte frame carries 249 packet bytes;
+ * - byte links: 2 header + 4 CRC-32 + 1 COBS code + 1 delimiter = 8 bytes
+ *   for encoded frames of up to 255 bytes (247 packet bytes each).
+ * A session refuses to start on a link where this would exceed
+ * `dataOverheadBytesMax` (8). Control frames (OFFER, ACK, ...) are extra
+ * frames, one ACK per burst of up to 32 data frames.
  *
  * @example
  * ```ts
- * import { AirtimeBudget, crcFrameLink, DirStore, loraAirtime, runLinkSession } from "./mod.ts";
+ * import { AirtimeBudget, DirStore, loraAirtime, openCheckedLink, runLinkSession } from "./mod.ts";
  * import { systemClock } from "../../hw/clock/clock.ts";
  * import type { FrameLink } from "../../hw/link/link.ts";
  * declare const modem: FrameLink;
  * declare const verifyId: (path: string, id: string) => Promise<boolean>;
  * const result = await runLinkSession({
- *   link: crcFrameLink(modem),
+ *   link: openCheckedLink({ frames: modem }),
  *   clock: systemClock,
  *   store: new DirStore({ root: "/var/spool/ferry-link", verifyId }),
  *   localNode: "SHED",
@@ -34,7 +48,7 @@
 
 export { type AirtimeModel, bitrateAirtime, loraAirtime, type LoraSettings } from "./airtime.ts";
 export { AirtimeBudget, type AirtimeEntry, type BudgetOptions } from "./budget.ts";
-export { type CheckedLink, crcFrameLink } from "./checked_link.ts";
+export { type AnyLink, type CheckedLink, crcFrameLink, openCheckedLink } from "./checked_link.ts";
 export { CobsDeframer, cobsFrameLink, type CobsLinkOptions, encodeCobsFrame } from "./cobs_link.ts";
 export { DirStore, type DirStoreOptions } from "./dir_store.ts";
 export { checkLimits, type LinkLimits, linkLimitsDefault } from "./limits.ts";

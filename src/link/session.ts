@@ -81,6 +81,11 @@ export class LinkSession {
 
   /** Checks the limits against the link (throws `RangeError` when they do not fit). */
   constructor(options: LinkSessionOptions) {
+    if (options.localNode === options.peerNode) {
+      throw new TypeError(
+        `A link session needs two different nodes, got ${options.localNode} twice`,
+      );
+    }
     this.options = options;
     this.link = options.link;
     this.clock = options.clock;
