@@ -166,6 +166,11 @@ export class RadioChannel {
     return sum;
   }
 
+  /** End of `side`'s latest transmission (the radio is busy until then). */
+  busyUntilMs(side: Side): number {
+    return this.#stations[side].history.at(-1)?.endMs ?? -Infinity;
+  }
+
   /** @internal Starts a transmission; returns its duration in ms. */
   transmit(from: Side, frame: Uint8Array): number {
     const o = this.#o;

@@ -33,6 +33,9 @@ export class StationLink implements FrameLink {
     signal?.throwIfAborted();
     this.#sending = true;
     try {
+      // A reopened link shares the radio: it waits for a frame still on the air.
+      const busy = this.channel.busyUntilMs(this.side) - this.channel.options.clock.now();
+      if (busy > 0) await this.channel.options.clock.sleep(busy, signal);
       const duration = this.channel.transmit(this.side, frame);
       await this.channel.options.clock.sleep(duration, signal);
     } finally {

@@ -5,10 +5,12 @@
  *
  * Data frame, 2-byte header then fragment bytes:
  * ```
- * byte 0: 1 | rem (6 bits) | seq bit 8      byte 1: seq bits 7..0
+ * byte 0: 1 | rem (6 bits) | epoch bit      byte 1: seq
  * ```
  * `rem` is the number of frames that follow in the same turn (0: last
- * frame, "your turn"); `seq` is the fragment index modulo 512.
+ * frame, "your turn"); `seq` is the fragment index modulo 256; the epoch
+ * bit is the low bit of the receiver's numbering epoch (from ACCEPT), so
+ * frames counted in an older numbering are told apart.
  *
  * Control frame, 2-byte header then a fixed-size body per type:
  * ```
@@ -20,9 +22,9 @@
  * |---|---|
  * | 1 HELLO | version u8, flags u8 (bit 0: established), nonce u32, echo u32, from-tag u32, to-tag u32 |
  * | 2 OFFER | id[32], size u64, nice u8, fragment bytes u16 |
- * | 3 ACCEPT | id[32], resume offset u64, fragment bytes u16, bitmap[8] |
+ * | 3 ACCEPT | id[32], origin u64, base fragment u32, fragment bytes u16, epoch u8, bitmap[8] |
  * | 4 REJECT | id[32], reason u8 |
- * | 5 ACK | id tag u32, base fragment u32, bitmap[8] (bit i: fragment base + i received) |
+ * | 5 ACK | id tag u32, epoch u8, base fragment u32, bitmap[8] (bit i: fragment base + i received) |
  * | 6 VERIFIED | id[32] |
  * | 7 TURN | (none): passes the turn |
  * | 8 HOLD | ms u32: "my next turn may start up to ms late" |
@@ -33,9 +35,9 @@
  * @example
  * ```ts
  * import { decodeFrame, encodeFrame } from "./frames.ts";
- * const bytes = encodeFrame({ kind: "data", rem: 3, seq: 300, payload: new Uint8Array([9]) });
+ * const bytes = encodeFrame({ kind: "data", rem: 3, epoch: 1, seq: 200, payload: new Uint8Array([9]) });
  * const back = decodeFrame(bytes);
- * console.assert(back.kind === "data" && back.seq === 300 && back.rem === 3);
+ * console.assert(back.kind === "data" && back.seq === 200 && back.rem === 3);
  * ```
  * @module
  */
@@ -43,7 +45,7 @@
 /** Bytes of a data frame's header. */
 export const dataHeaderBytes = 2;
 /** Fragment indexes travel modulo this. */
-export const seqModulo = 512;
+export const seqModulo = 256;
 /** Frames one turn may hold (`rem` has 6 bits). */
 export const turnFramesMax = 64;
 /** Bits in an ACK or ACCEPT bitmap. */
@@ -67,6 +69,8 @@ export const RejectReason = {
 export interface DataFrame {
   kind: "data";
   rem: number;
+  /** Low bit of the numbering epoch. */
+  epoch: number;
   seq: number;
   payload: Uint8Array;
 }
@@ -83,9 +87,20 @@ export type ControlBody =
     toTag: number;
   }
   | { kind: "offer"; id: Uint8Array; size: number; nice: number; fragBytes: number }
-  | { kind: "accept"; id: Uint8Array; offset: number; fragBytes: number; bitmap: Uint8Array }
+  | {
+    kind: "accept";
+    id: Uint8Array;
+    /** Byte offset of fragment 0 (where this receiver resumed). */
+    offset: number;
+    /** Fragments before this one are all present. */
+    base: number;
+    fragBytes: number;
+    /** The receiver's numbering of this transfer (changes when it reopens the packet). */
+    epoch: number;
+    bitmap: Uint8Array;
+  }
   | { kind: "reject"; id: Uint8Array; reason: number }
-  | { kind: "ack"; tag: number; base: number; bitmap: Uint8Array }
+  | { kind: "ack"; tag: number; epoch: number; base: number; bitmap: Uint8Array }
   | { kind: "verified"; id: Uint8Array }
   | { kind: "turn" }
   | { kind: "hold"; ms: number }
@@ -123,9 +138,9 @@ const TYPES = [
 const BODY_BYTES: Record<ControlBody["kind"], number> = {
   hello: 18,
   offer: 43,
-  accept: 50,
+  accept: 55,
   reject: 33,
-  ack: 16,
+  ack: 17,
   verified: 32,
   turn: 0,
   hold: 4,
@@ -143,8 +158,8 @@ export function encodeFrame(frame: Frame): Uint8Array {
   if (frame.kind === "data") {
     if (!(frame.seq >= 0 && frame.seq < seqModulo)) throw new RangeError(`seq ${frame.seq}`);
     const out = new Uint8Array(dataHeaderBytes + frame.payload.length);
-    out[0] = 0x80 | (frame.rem << 1) | (frame.seq >> 8);
-    out[1] = frame.seq & 0xff;
+    out[0] = 0x80 | (frame.rem << 1) | (frame.epoch & 1);
+    out[1] = frame.seq;
     out.set(frame.payload, dataHeaderBytes);
     return out;
   }
@@ -170,8 +185,10 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case "accept":
       putId(out, frame.id);
       putU64(v, 34, frame.offset);
-      v.setUint16(42, frame.fragBytes);
-      out.set(checkBitmap(frame.bitmap), 44);
+      v.setUint32(42, frame.base);
+      v.setUint16(46, frame.fragBytes);
+      out[48] = frame.epoch;
+      out.set(checkBitmap(frame.bitmap), 49);
       break;
     case "reject":
       putId(out, frame.id);
@@ -179,8 +196,9 @@ export function encodeFrame(frame: Frame): Uint8Array {
       break;
     case "ack":
       v.setUint32(2, frame.tag);
-      v.setUint32(6, frame.base);
-      out.set(checkBitmap(frame.bitmap), 10);
+      out[6] = frame.epoch;
+      v.setUint32(7, frame.base);
+      out.set(checkBitmap(frame.bitmap), 11);
       break;
     case "verified":
       putId(out, frame.id);
@@ -206,7 +224,8 @@ export function decodeFrame(bytes: Uint8Array): Frame {
     return {
       kind: "data",
       rem: (b0 >> 1) & 0x3f,
-      seq: ((b0 & 1) << 8) | b1,
+      epoch: b0 & 1,
+      seq: b1,
       payload: bytes.subarray(2),
     };
   }
@@ -249,8 +268,10 @@ export function decodeFrame(bytes: Uint8Array): Frame {
         ...turn,
         id: id(),
         offset: getU64(v, 34),
-        fragBytes: v.getUint16(42),
-        bitmap: bytes.slice(44, 52),
+        base: v.getUint32(42),
+        fragBytes: v.getUint16(46),
+        epoch: bytes[48]!,
+        bitmap: bytes.slice(49, 57),
       };
     case "reject":
       return { kind, ...turn, id: id(), reason: bytes[34]! };
@@ -259,8 +280,9 @@ export function decodeFrame(bytes: Uint8Array): Frame {
         kind,
         ...turn,
         tag: v.getUint32(2),
-        base: v.getUint32(6),
-        bitmap: bytes.slice(10, 18),
+        epoch: bytes[6]!,
+        base: v.getUint32(7),
+        bitmap: bytes.slice(11, 19),
       };
     case "verified":
       return { kind, ...turn, id: id() };

@@ -1,9 +1,13 @@
 /**
  * Session greeting. Each session picks a random nonce and sends HELLO
  * (version, its nonce, the peer nonce it knows, and tags of both node ids)
- * until the peer has echoed that nonce. A HELLO with a new nonce from a
- * peer already known means the peer restarted: transfers in progress must
- * be offered again. A HELLO naming other nodes is ignored.
+ * until the peer has echoed that nonce. Only then is the session
+ * "established" and other frames are taken: anything earlier may be left
+ * over from a previous session of either side (a receive buffer, a frame
+ * still on the air) and could carry another numbering. A HELLO with a new
+ * nonce from a known peer means the peer restarted: transfers in progress
+ * are offered again, and frames wait for the new peer's echo. A HELLO
+ * naming other nodes is ignored.
  *
  * @example
  * ```ts
@@ -59,6 +63,7 @@ export class Greeting {
     if (h.nonce !== this.#peerNonce) {
       if (this.#peerNonce !== 0) outcome = "restarted";
       this.#peerNonce = h.nonce;
+      this.established = false;
     }
     if (h.echo === this.nonce) this.established = true;
     if (!h.established) this.#owe = true;

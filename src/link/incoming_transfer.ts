@@ -4,9 +4,12 @@
  * ACCEPT and ACK bodies that tell the sender where it stands.
  *
  * Fragment `i` covers bytes `origin + i · fragBytes` onwards; `origin` is
- * the resume offset given in the last ACCEPT. A data frame carries `i`
- * modulo 512; since the sender never runs more than one window ahead of
+ * where this receiver resumed (its persisted `doneBytes`) and stays fixed
+ * while the transfer object lives; every ACCEPT repeats it. A data frame carries `i`
+ * modulo 256; since the sender never runs more than one window ahead of
  * the last acknowledged base, `i` is recovered from the receiver's base.
+ * Each transfer object has its own numbering epoch, carried in ACCEPT and
+ * ACK and (its low bit) in data frames.
  * @module
  */
 
@@ -16,7 +19,12 @@ import type { LinkStore, PartialPacket } from "./store.ts";
 import { FragmentWindow } from "./window.ts";
 
 /** What became of one received data frame. */
-export type DataVerdict = "new" | "duplicate" | "out-of-range" | "bad-length";
+export type DataVerdict =
+  | "new"
+  | "duplicate"
+  | "out-of-range"
+  | "bad-length"
+  | "other-numbering";
 
 /** One inbound packet in progress. */
 export class IncomingTransfer {
@@ -24,6 +32,12 @@ export class IncomingTransfer {
   readonly tag: number;
   /** Written since the last persist. */
   dirty = false;
+  /**
+   * The first ACCEPT of this transfer has gone out. Until then any data
+   * frame belongs to an earlier numbering (another session, or this
+   * packet before it was paused) and is dropped.
+   */
+  armed = false;
   #origin: number;
   #window: FragmentWindow;
 
@@ -33,6 +47,7 @@ export class IncomingTransfer {
     readonly fragBytes: number,
     readonly windowFrames: number,
     readonly partial: PartialPacket,
+    readonly epoch: number,
   ) {
     this.id = encodeBase32(idBytes);
     this.tag = idTag(idBytes);
@@ -50,9 +65,10 @@ export class IncomingTransfer {
     size: number,
     fragBytes: number,
     windowFrames: number,
+    epoch: number,
   ): Promise<IncomingTransfer> {
     const partial = await store.openIncoming(peer, encodeBase32(idBytes), size);
-    return new IncomingTransfer(idBytes, size, fragBytes, windowFrames, partial);
+    return new IncomingTransfer(idBytes, size, fragBytes, windowFrames, partial, epoch);
   }
 
   /** True when every byte is present. */
@@ -65,24 +81,19 @@ export class IncomingTransfer {
     return Math.min(this.size, this.#origin + this.#window.base * this.fragBytes);
   }
 
-  /** Restarts fragment numbering at the current base (before answering a repeated offer). */
-  rebase(): void {
-    const bitmap = this.#window.toBitmap();
-    this.#origin = this.doneBytes;
-    this.#window = new FragmentWindow(
-      this.windowFrames,
-      Math.ceil((this.size - this.#origin) / this.fragBytes),
-    );
-    this.#window.apply(0, bitmap);
-  }
-
-  /** The ACCEPT body for the current state (call {@linkcode rebase} first). */
+  /**
+   * The ACCEPT body: the numbering (origin, base) and what is present. It
+   * never changes the numbering, so a repeated or lost ACCEPT cannot put
+   * the two sides out of step.
+   */
   acceptBody(): ControlBody {
     return {
       kind: "accept",
       id: this.idBytes,
       offset: this.#origin,
+      base: this.#window.base,
       fragBytes: this.fragBytes,
+      epoch: this.epoch,
       bitmap: this.#window.toBitmap(),
     };
   }
@@ -92,13 +103,15 @@ export class IncomingTransfer {
     return {
       kind: "ack",
       tag: this.tag,
+      epoch: this.epoch,
       base: this.#window.base,
       bitmap: this.#window.toBitmap(),
     };
   }
 
   /** Takes one data frame: checks its index and length, writes new fragments. */
-  async onData(seq: number, payload: Uint8Array): Promise<DataVerdict> {
+  async onData(seq: number, epochBit: number, payload: Uint8Array): Promise<DataVerdict> {
+    if (epochBit !== (this.epoch & 1)) return "other-numbering";
     const w = this.#window;
     const rel = (seq - (w.base % seqModulo) + seqModulo) % seqModulo;
     let i: number;

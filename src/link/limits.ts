@@ -77,7 +77,7 @@ export const linkLimitsDefault: Readonly<LinkLimits> = {
   turnGuardMs: 100,
   processingMs: 500,
   retryJitterMs: 200,
-  turnRetriesMax: 6,
+  turnRetriesMax: 8,
   stallTurnsMax: 64,
   idleWaitMsMin: 2_000,
   idleWaitMsMax: 300_000,

@@ -18,6 +18,8 @@ export class OutgoingTransfer {
   readonly idBytes: Uint8Array;
   readonly tag: number;
   phase: OutgoingPhase = "offer";
+  /** The receiver's numbering epoch, from the last ACCEPT. */
+  epoch = -1;
   /** An ACK came after the last burst (a new burst may be planned). */
   ackFresh = true;
   /** Turns sent without data since the last ACK (polls); too many and the offer is repeated. */
@@ -50,25 +52,40 @@ export class OutgoingTransfer {
     return Math.min(this.packet.size, this.#origin + this.#window.base * this.fragBytes);
   }
 
-  /** Applies an ACCEPT: resume from `offset`, skipping fragments already in the receiver's bitmap. */
-  accept(offset: number, fragBytes: number, bitmap: Uint8Array): void {
-    this.#origin = Math.min(offset, this.packet.size);
+  /**
+   * Applies an ACCEPT: adopts the receiver's numbering (fragment 0 at
+   * `offset`, all present before `base`) and skips what its bitmap holds.
+   */
+  accept(
+    offset: number,
+    base: number,
+    fragBytes: number,
+    epoch: number,
+    bitmap: Uint8Array,
+  ): boolean {
+    if (fragBytes !== this.fragBytes || offset > this.packet.size) return false;
+    const sameNumbering = this.#window !== null && epoch === this.epoch;
+    this.epoch = epoch;
+    this.#origin = offset;
     const count = Math.ceil((this.packet.size - this.#origin) / this.fragBytes);
     this.#window = new FragmentWindow(this.windowFrames, count);
-    if (fragBytes === this.fragBytes) this.#window.apply(0, bitmap);
-    this.#sentUpTo = 0;
+    this.#window.apply(base, bitmap);
+    this.#sentUpTo = sameNumbering ? Math.max(this.#sentUpTo, base) : this.#window.base;
     this.phase = this.#window.complete ? "verify" : "data";
     this.ackFresh = true;
     this.polls = 0;
+    return true;
   }
 
-  /** Applies an ACK. */
-  ack(base: number, bitmap: Uint8Array): void {
+  /** Applies an ACK; false when it counts in another numbering (ignored). */
+  ack(epoch: number, base: number, bitmap: Uint8Array): boolean {
+    if (this.phase === "offer" || epoch !== this.epoch) return false;
     this.ackFresh = true;
     this.polls = 0;
-    if (this.phase !== "data" || !this.#window) return;
+    if (this.phase !== "data" || !this.#window) return true;
     this.#window.apply(base, bitmap);
     if (this.#window.complete) this.phase = "verify";
+    return true;
   }
 
   /** Fragments to send in the next burst, at most `max`. */

@@ -35,14 +35,21 @@ export interface HalfContext {
 
 type Offer = Extract<ControlFrame, { kind: "offer" }>;
 
+/** Packets whose last numbering epoch is remembered within a session. */
+export const epochsRememberedMax = 64;
+
 /** The receiving half of a link session. */
 export class Receiver {
   #incoming: IncomingTransfer | null = null;
   #replies: ControlBody[] = [];
   #verdict: ControlBody | null = null;
+  #epoch: number;
+  #epochs = new Map<string, number>();
 
-  /** Creates the half; nothing is opened until an offer comes. */
-  constructor(readonly ctx: HalfContext) {}
+  /** Creates the half; `firstEpoch` (0..255, random per session) seeds the numbering epochs. */
+  constructor(readonly ctx: HalfContext, firstEpoch: number) {
+    this.#epoch = firstEpoch & 0xff;
+  }
 
   /** True while a packet is being received. */
   get active(): boolean {
@@ -74,7 +81,6 @@ export class Receiver {
     if (
       current && current.id === id && current.size === f.size && current.fragBytes === f.fragBytes
     ) {
-      current.rebase();
       this.#reply(current.acceptBody());
       return;
     }
@@ -95,6 +101,7 @@ export class Receiver {
         f.size,
         f.fragBytes,
         limits.windowFramesMax,
+        this.#nextEpoch(id),
       );
       this.#incoming = t;
       log.info("link-receive-start", { id, size: f.size, offset: t.doneBytes, nice: f.nice });
@@ -111,14 +118,14 @@ export class Receiver {
     const { log, stats } = this.ctx;
     const t = this.#incoming;
     stats.dataFramesReceived++;
-    if (!t) {
+    if (!t || !t.armed) {
       stats.framesDropped++;
-      log.debug("link-data-without-transfer", { seq: f.seq });
+      log.debug(t ? "link-data-before-accept" : "link-data-without-transfer", { seq: f.seq });
       return;
     }
     let verdict;
     try {
-      verdict = await t.onData(f.seq, f.payload);
+      verdict = await t.onData(f.seq, f.epoch, f.payload);
     } catch (err) {
       log.error("link-store-failed", { id: t.id, op: "write", error: String(err) });
       await this.#fail(t, RejectReason.storeError);
@@ -129,8 +136,9 @@ export class Receiver {
       return;
     }
     stats.framesDropped++;
-    if (verdict === "duplicate") log.debug("link-data-duplicate", { id: t.id, seq: f.seq });
-    else log.warn(`link-data-${verdict}`, { id: t.id, seq: f.seq, bytes: f.payload.length });
+    if (verdict === "duplicate" || verdict === "other-numbering") {
+      log.debug(`link-data-${verdict}`, { id: t.id, seq: f.seq });
+    } else log.warn(`link-data-${verdict}`, { id: t.id, seq: f.seq, bytes: f.payload.length });
   }
 
   /** The sender moved on (offered something, or went idle): stop repeating the verdict. */
@@ -177,6 +185,9 @@ export class Receiver {
       if (seen.has(key)) continue;
       seen.add(key);
       out.push(body);
+      if (body.kind === "accept" && this.#incoming && encodeBase32(body.id) === this.#incoming.id) {
+        this.#incoming.armed = true; // goes out in this turn: numbering from here on
+      }
     }
     this.#replies = [];
     return out;
@@ -212,6 +223,25 @@ export class Receiver {
     this.#incoming = null;
     await t.partial.close().catch(() => {});
     this.#verdict = { kind: "reject", id: t.idBytes, reason };
+  }
+
+  /**
+   * A new numbering epoch for `id`, whose low bit (the one data frames
+   * carry) differs from the epoch this packet had before in this session,
+   * so frames the sender still counts the old way cannot pass.
+   */
+  #nextEpoch(id: string): number {
+    this.#epoch = (this.#epoch + 1) & 0xff;
+    const before = this.#epochs.get(id);
+    if (before !== undefined && (before & 1) === (this.#epoch & 1)) {
+      this.#epoch = (this.#epoch + 1) & 0xff;
+    }
+    this.#epochs.delete(id);
+    this.#epochs.set(id, this.#epoch);
+    if (this.#epochs.size > epochsRememberedMax) {
+      this.#epochs.delete(this.#epochs.keys().next().value!);
+    }
+    return this.#epoch;
   }
 
   #reply(body: ControlBody): void {

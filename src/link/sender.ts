@@ -14,6 +14,7 @@ import type { DerivedLimits } from "./limits.ts";
 import { OutgoingTransfer } from "./outgoing_transfer.ts";
 import type { HalfContext } from "./receiver.ts";
 import type { OutgoingPacket } from "./store.ts";
+import type { DataOut } from "./turn.ts";
 
 /** Turns without an ACK after which the offer is repeated to resynchronise. */
 export const pollsBeforeReofferMax = 2;
@@ -115,7 +116,7 @@ export class Sender {
   }
 
   /** Reads the fragments of a planned burst; an unreadable packet is skipped (empty result). */
-  async read(indices: number[]): Promise<{ seq: number; payload: Uint8Array; index: number }[]> {
+  async read(indices: number[]): Promise<DataOut[]> {
     const out = this.#out;
     if (!out) return [];
     const { store, peer, log } = this.ctx;
@@ -126,6 +127,7 @@ export class Sender {
         const { offset, length } = out.range(i);
         frames.push({
           seq: i % seqModulo,
+          epoch: out.epoch & 1,
           payload: await out.reader.read(offset, length),
           index: i,
         });
@@ -152,8 +154,9 @@ export class Sender {
     const { log, stats, store, peer, clock } = this.ctx;
     const out = this.#out;
     if (f.kind === "ack") {
-      if (out && out.tag === f.tag) out.ack(f.base, f.bitmap);
-      else log.debug("link-ack-stale", { tag: f.tag });
+      if (!out || out.tag !== f.tag || !out.ack(f.epoch, f.base, f.bitmap)) {
+        log.debug("link-ack-stale", { tag: f.tag, epoch: f.epoch });
+      }
       return;
     }
     const id = encodeBase32(f.id);
@@ -163,8 +166,12 @@ export class Sender {
       return;
     }
     if (f.kind === "accept") {
-      out.accept(f.offset, f.fragBytes, f.bitmap);
-      log.info("link-send-accepted", { id, offset: f.offset });
+      if (out.accept(f.offset, f.base, f.fragBytes, f.epoch, f.bitmap)) {
+        log.info("link-send-accepted", { id, offset: f.offset, base: f.base });
+      } else {
+        stats.framesDropped++;
+        log.warn("link-accept-invalid", { id, offset: f.offset, fragBytes: f.fragBytes });
+      }
       return;
     }
     await out.close();

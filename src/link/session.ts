@@ -116,7 +116,7 @@ export class LinkSession {
       stats: this.stats,
       clock: this.clock,
     };
-    this.receiver = new Receiver(ctx);
+    this.receiver = new Receiver(ctx, Math.floor(random() * 256));
     this.sender = new Sender(ctx, this.derived);
   }
 
@@ -236,8 +236,14 @@ export class LinkSession {
       this.myTurn = frame.rem === 0;
       return;
     }
-    this.peerIdle = frame.kind !== "data" && frame.idle;
-    await this.#handle(frame);
+    if (frame.kind === "hello" || this.greeting.established) {
+      this.peerIdle = frame.kind !== "data" && frame.idle;
+      await this.#handle(frame);
+    } else {
+      // Not yet greeted in this session: possibly left over from an earlier one.
+      this.stats.framesDropped++;
+      this.log.debug("link-frame-before-hello", { kind: frame.kind });
+    }
     if (frame.rem === 0) this.myTurn = true;
   }
 
@@ -251,8 +257,8 @@ export class LinkSession {
         this.log.debug("link-reply-timeout", { retries: this.timer.retries });
       }
       this.myTurn = true;
-    } else if (this.peerIdle && !this.sender.hasWork() && !this.receiver.active) {
-      // Both sides had nothing left: the peer's BYE was most likely lost.
+    } else if (!this.sender.hasWork() && !this.receiver.active) {
+      // Nothing was left to do here (most likely the peer's BYE was lost).
       this.log.info("link-peer-silent-while-idle", { retries: this.timer.retries - 1 });
       this.#end = "idle";
     } else {

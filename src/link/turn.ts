@@ -23,6 +23,8 @@ export interface SentTurn {
 /** A data frame ready to go. */
 export interface DataOut {
   seq: number;
+  /** Low bit of the receiver's numbering epoch. */
+  epoch: number;
   payload: Uint8Array;
   index: number;
 }
@@ -82,7 +84,10 @@ export async function sendTurn(
     await sendFrame(s, encodeFrame({ ...body, rem: rem--, idle } as ControlFrame));
   }
   for (const d of data) {
-    await sendFrame(s, encodeFrame({ kind: "data", rem: rem--, seq: d.seq, payload: d.payload }));
+    await sendFrame(
+      s,
+      encodeFrame({ kind: "data", rem: rem--, epoch: d.epoch, seq: d.seq, payload: d.payload }),
+    );
     s.sender.sentOne(d.index);
   }
 }

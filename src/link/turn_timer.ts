@@ -16,6 +16,9 @@
 import type { Clock } from "../../hw/clock/clock.ts";
 import type { DerivedLimits, LinkLimits } from "./limits.ts";
 
+/** Repeated turns of a peer that missed the BYE which a lingering side waits for. */
+export const lingerRetries = 3;
+
 /** What an expired deadline means. */
 export type Expiry = "turn-end" | "retry" | "gone" | "linger-over";
 
@@ -61,13 +64,21 @@ export class TurnTimer {
     return this.retries > this.limits.turnRetriesMax ? "gone" : "retry";
   }
 
-  /** After an idle BYE: listen long enough for the peer to repeat its turn at least once. */
+  /**
+   * After an idle BYE: listen long enough for the peer, if it missed the
+   * BYE, to repeat its turn {@linkcode lingerRetries} times (as the side
+   * that waits longest would).
+   */
   linger(): void {
     const d = this.derived, l = this.limits;
     this.lingering = true;
     this.#waitingFor = "reply";
-    this.deadlineMs = this.clock.now() + 2 * d.replyTimeoutDataMs + l.retryJitterMs +
-      d.controlFrameMs + l.turnaroundMs;
+    let ms = 0;
+    for (let retry = 0; retry < lingerRetries; retry++) {
+      ms += d.replyTimeoutDataMs + d.controlFrameMs + l.turnaroundMs + l.retryJitterMs +
+        retry * d.replyTimeoutControlMs / 2;
+    }
+    this.deadlineMs = this.clock.now() + ms;
   }
 
   #extraMs(): number {

@@ -84,6 +84,21 @@ Deno.test("the radio loses a frame that arrives while the receiver is still turn
   assertEquals(radio.transmissions.map((t) => t.fate), ["delivered", "deaf", "delivered"]);
 });
 
+Deno.test("a reopened station waits for the frame its radio still has on the air", async () => {
+  const clock = new SimClock(0);
+  const radio = new RadioChannel({ clock, bitsPerSecond: 8_000, mtu: 255 });
+  await clock.run((async () => {
+    const killed = new AbortController();
+    const first = radio.a.send(new Uint8Array(200), killed.signal).catch(() => "aborted");
+    await clock.sleep(50);
+    killed.abort(); // the program dies; the radio finishes the frame (200 ms)
+    const fresh = radio.reopen("a");
+    await fresh.send(new Uint8Array(10));
+    assertEquals(await first, "aborted");
+  })());
+  assertEquals(radio.transmissions.map((t) => [t.startMs, t.endMs]), [[0, 200], [200, 210]]);
+});
+
 Deno.test("an emulated station is strict: oversize frames and overlapping sends are refused", async () => {
   const clock = new SimClock(0);
   const radio = new RadioChannel({ clock, bitsPerSecond: 8_000, mtu: 20 });

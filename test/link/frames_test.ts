@@ -13,8 +13,8 @@ const bitmap = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 0x80]);
 
 Deno.test("every frame kind survives encoding and decoding", () => {
   const frames: Frame[] = [
-    { kind: "data", rem: 63, seq: 511, payload: new Uint8Array([1, 2, 3]) },
-    { kind: "data", rem: 0, seq: 0, payload: new Uint8Array(249) },
+    { kind: "data", rem: 63, epoch: 1, seq: 255, payload: new Uint8Array([1, 2, 3]) },
+    { kind: "data", rem: 0, epoch: 0, seq: 0, payload: new Uint8Array(249) },
     {
       kind: "hello",
       rem: 2,
@@ -27,9 +27,19 @@ Deno.test("every frame kind survives encoding and decoding", () => {
       toTag: 0xffffffff,
     },
     { kind: "offer", rem: 1, idle: false, id, size: 2 ** 40 + 3, nice: 96, fragBytes: 249 },
-    { kind: "accept", rem: 0, idle: true, id, offset: 123_456_789_012, fragBytes: 249, bitmap },
+    {
+      kind: "accept",
+      rem: 0,
+      idle: true,
+      id,
+      offset: 123_456_789_012,
+      base: 70_000,
+      fragBytes: 249,
+      epoch: 200,
+      bitmap,
+    },
     { kind: "reject", rem: 0, idle: true, id, reason: 2 },
-    { kind: "ack", rem: 5, idle: false, tag: 0x01020304, base: 4_000_000_000, bitmap },
+    { kind: "ack", rem: 5, idle: false, tag: 0x01020304, epoch: 7, base: 4_000_000_000, bitmap },
     { kind: "verified", rem: 0, idle: true, id },
     { kind: "turn", rem: 0, idle: true },
     { kind: "hold", rem: 1, idle: false, ms: 3_600_000 },
@@ -39,9 +49,15 @@ Deno.test("every frame kind survives encoding and decoding", () => {
 });
 
 Deno.test("a data frame's header is 2 bytes and a control frame has its fixed length", () => {
-  const data = encodeFrame({ kind: "data", rem: 3, seq: 300, payload: new Uint8Array(249) });
+  const data = encodeFrame({
+    kind: "data",
+    rem: 3,
+    epoch: 1,
+    seq: 200,
+    payload: new Uint8Array(249),
+  });
   assertEquals(data.length, 251);
-  assertEquals(controlFrameBytes("ack"), 18);
+  assertEquals(controlFrameBytes("ack"), 19);
   assertEquals(controlFrameBytes("turn"), 2);
 });
 
@@ -69,11 +85,11 @@ Deno.test("decoding names what is wrong: too short, unknown type, wrong length, 
 
 Deno.test("encoding refuses out-of-range fields as programming errors", () => {
   assertThrows(
-    () => encodeFrame({ kind: "data", rem: 64, seq: 0, payload: new Uint8Array(1) }),
+    () => encodeFrame({ kind: "data", rem: 64, epoch: 0, seq: 0, payload: new Uint8Array(1) }),
     RangeError,
   );
   assertThrows(
-    () => encodeFrame({ kind: "data", rem: 0, seq: 512, payload: new Uint8Array(1) }),
+    () => encodeFrame({ kind: "data", rem: 0, epoch: 0, seq: 256, payload: new Uint8Array(1) }),
     RangeError,
   );
   const short = { kind: "verified", rem: 0, idle: false, id: new Uint8Array(3) } as ControlFrame;

@@ -1,4 +1,7 @@
 import { assert, assertEquals } from "../assert.ts";
+import { decodeBase32 } from "../../src/encoding/base32.ts";
+import { appendCrc32 } from "../../src/link/crc32.ts";
+import { encodeFrame, type Frame, idTag } from "../../src/link/frames.ts";
 import { linkLimitsDefault } from "../../src/link/limits.ts";
 import type { LinkSessionResult } from "../../src/link/session_types.ts";
 import { Pair, type Peer } from "./_scenario.ts";
@@ -122,6 +125,48 @@ Deno.test("a receiver that stored a packet but whose VERIFIED never arrived answ
     assertEquals(a.stats.dataFramesSent, 0);
     assertEquals(a.stats.packetsSent, 1);
     assert(pair.b.lines.some((l) => l.includes("link-offer-already-stored")));
+    await expectDeliveredOnce(pair, id, bytes);
+  } finally {
+    await pair.cleanup();
+  }
+});
+
+Deno.test("frames left in a receive buffer by the peer's previous session are ignored until the new greeting", async () => {
+  const pair = await Pair.create({ seed: 24 });
+  try {
+    const { id, bytes } = await pair.queue(pair.a, 20_000, 10);
+    // What BOB's previous session said last, still waiting in ALICE's receive queue.
+    const idBytes = decodeBase32(id);
+    const leftovers: Frame[] = [
+      { kind: "data", rem: 3, epoch: 0, seq: 0, payload: new Uint8Array(249).fill(1) },
+      { kind: "data", rem: 2, epoch: 1, seq: 0, payload: new Uint8Array(249).fill(1) },
+      {
+        kind: "accept",
+        rem: 1,
+        idle: false,
+        id: idBytes,
+        offset: 249,
+        base: 3,
+        fragBytes: 249,
+        epoch: 0,
+        bitmap: new Uint8Array(8),
+      },
+      {
+        kind: "ack",
+        rem: 0,
+        idle: false,
+        tag: idTag(idBytes),
+        epoch: 1,
+        base: 5,
+        bitmap: new Uint8Array(8).fill(0xff),
+      },
+    ];
+    for (const f of leftovers) pair.radio.inject("a", appendCrc32(encodeFrame(f)));
+    const [a, b] = await pair.clock.run(
+      Promise.all([pair.session(pair.a).run(), pair.session(pair.b).run()]),
+    );
+    assertEquals([a.reason, b.reason], ["idle", "idle"]);
+    assert(pair.a.lines.some((l) => l.includes("link-frame-before-hello")));
     await expectDeliveredOnce(pair, id, bytes);
   } finally {
     await pair.cleanup();
