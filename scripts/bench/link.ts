@@ -14,13 +14,8 @@ import { linkLimitsDefault } from "../../src/link/limits.ts";
 import type { LinkSessionResult, LinkStatus } from "../../src/link/session_types.ts";
 import { Prng } from "../../hw/emulator/prng.ts";
 import type { Side } from "../../hw/emulator/radio_channel.ts";
-import {
-  goodputCases,
-  type GoodputResult,
-  goodputRun,
-  Pair,
-  type Peer,
-} from "../../test/link/_scenario.ts";
+import { goodputCases, type GoodputResult, goodputRun } from "../../test/link/_goodput.ts";
+import { Pair, type Peer } from "../../test/link/_scenario.ts";
 
 const hourMs = 3_600_000;
 

@@ -26,7 +26,8 @@ import type { AirtimeModel } from "./airtime.ts";
 import type { AirtimeBudget } from "./budget.ts";
 import type { CheckedLink } from "./checked_link.ts";
 import { FrameWaiter, TIMEOUT } from "./frame_waiter.ts";
-import { decodeFrame, type Frame, FrameError, protocolVersion } from "./frames.ts";
+import { handleFrame, ProgressWatch } from "./dispatch.ts";
+import { decodeFrame, type Frame, FrameError } from "./frames.ts";
 import { Greeting } from "./hello.ts";
 import { checkLimits, type DerivedLimits, type LinkLimits, linkLimitsDefault } from "./limits.ts";
 import { Receiver } from "./receiver.ts";
@@ -75,8 +76,7 @@ export class LinkSession {
   idleHoldUntilMs = 0;
   readonly #waiter: FrameWaiter;
   #end: EndReason | null = null;
-  #progressKey = "";
-  #stallTurns = 0;
+  readonly #progress = new ProgressWatch();
   #statusAtMs = 0;
 
   /** Checks the limits against the link (throws `RangeError` when they do not fit). */
@@ -203,7 +203,10 @@ export class LinkSession {
     }
     const turn = await planTurn(this);
     if (this.#end !== null || turn === null) return;
-    this.#checkProgress(turn.idle);
+    if (this.#progress.stalled(this, turn.idle)) {
+      this.log.warn("link-stalled", { turns: this.limits.stallTurnsMax });
+      this.#end = "stalled";
+    }
     this.myTurn = false;
     this.timer.afterMyTurn(turn.expectControlFirst, this.peerHoldMs);
     this.peerHoldMs = 0;
@@ -238,7 +241,7 @@ export class LinkSession {
     }
     if (frame.kind === "hello" || this.greeting.established) {
       this.peerIdle = frame.kind !== "data" && frame.idle;
-      await this.#handle(frame);
+      await handleFrame(this, frame);
     } else {
       // Not yet greeted in this session: possibly left over from an earlier one.
       this.stats.framesDropped++;
@@ -264,62 +267,6 @@ export class LinkSession {
     } else {
       this.log.warn("link-peer-lost", { retries: this.timer.retries - 1 });
       this.#end = "peer-lost";
-    }
-  }
-
-  async #handle(f: Frame): Promise<void> {
-    switch (f.kind) {
-      case "data":
-        return await this.receiver.onData(f);
-      case "offer":
-        return await this.receiver.onOffer(f);
-      case "accept":
-      case "ack":
-      case "verified":
-      case "reject":
-        return await this.sender.onReply(f);
-      case "hello":
-        return await this.#onHello(f);
-      case "hold":
-        this.peerHoldMs = Math.min(f.ms, this.limits.holdMsMax);
-        return;
-      case "turn":
-        return;
-      case "bye":
-        this.log.info("link-peer-bye", {});
-        this.#end = !this.sender.hasWork() && !this.receiver.active ? "idle" : "peer-bye";
-        return;
-    }
-  }
-
-  async #onHello(h: Extract<Frame, { kind: "hello" }>): Promise<void> {
-    const outcome = this.greeting.receive(h);
-    if (outcome === "incompatible") {
-      this.log.error("link-hello-version", { theirs: h.version, ours: protocolVersion });
-      this.#end = "incompatible";
-    } else if (outcome === "wrong-peer") {
-      this.stats.framesDropped++;
-      this.log.warn("link-hello-wrong-peer", { from: h.fromTag, to: h.toTag });
-    } else if (outcome === "restarted") {
-      this.log.info("link-peer-restarted", {});
-      await this.sender.reset();
-      await this.receiver.reset();
-    }
-  }
-
-  /** Ends a session that keeps turning without moving any byte (a confused or hostile peer). */
-  #checkProgress(idle: boolean): void {
-    const s = this.stats;
-    const key = `${s.packetsSent} ${s.packetsReceived} ${s.packetsRejected} ` +
-      `${s.payloadBytesReceived} ${this.sender.current?.doneBytes}`;
-    if (key !== this.#progressKey || (idle && this.peerIdle)) {
-      this.#progressKey = key;
-      this.#stallTurns = 0;
-      return;
-    }
-    if (++this.#stallTurns > this.limits.stallTurnsMax) {
-      this.log.warn("link-stalled", { turns: this.#stallTurns });
-      this.#end = "stalled";
     }
   }
 

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../assert.ts";
-import { goodputCases, goodputRun } from "./_scenario.ts";
+import { goodputCases, goodputRun } from "./_goodput.ts";
 
 // Goodput on simulated time is a deterministic property of the protocol
 // (fixed seeds), not a timing measurement: 255-byte MTU, half duplex,
