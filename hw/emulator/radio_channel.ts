@@ -56,6 +56,8 @@ export interface Transmission {
   startMs: number;
   endMs: number;
   bytes: number;
+  /** The frame's first byte (lets tests tell frame kinds apart). */
+  head: number;
   fate: Fate;
 }
 
@@ -187,6 +189,7 @@ export class RadioChannel {
       startMs: now,
       endMs: now + duration,
       bytes: frame.length,
+      head: frame[0] ?? 0,
       fate: "delivered",
     };
     if (this.transmissions.length < o.recordFramesMax) this.transmissions.push(record);

@@ -243,7 +243,8 @@ async function resumeTable(ctx: BenchContext): Promise<BenchTable> {
         return [first, await pair.session(peer).run()];
       };
       const [, bs] = await pair.clock.run(Promise.all([runSide(pair.a), runSide(pair.b)]));
-      const onAir = pair.radio.transmissions.filter((t) => t.from === "a" && t.bytes > 60).length;
+      const onAir = pair.radio.transmissions.filter((t) => t.from === "a" && (t.head & 0x80) !== 0)
+        .length;
       const delivered = bs.reduce((n, r) => n + r.stats.packetsReceived, 0);
       rows.push([
         label,

@@ -13,6 +13,31 @@
  * - {@linkcode DirStore}: the plain-directory packet store ({@linkcode LinkStore}
  *   is what a session needs; the NNCP spool implements it too).
  *
+ * How a session goes (both sides run the same code; the node id that
+ * sorts first speaks first):
+ * 1. Greeting: HELLO frames carry random nonces until each side has seen
+ *    its own echoed; frames before that may be left over from an earlier
+ *    session and are ignored. A new nonce later means the peer restarted.
+ * 2. Turns (half duplex): the side holding the turn sends its replies,
+ *    then its OFFER or a burst of up to 32 data frames; every frame says
+ *    how many follow and the last one passes the turn. When that last
+ *    frame is lost the listener takes the turn once the burst must have
+ *    ended; when no reply comes the holder repeats its turn after a
+ *    timeout (backoff, jitter) and gives up after `turnRetriesMax`.
+ * 3. Transfer: OFFER (id, size, nice, fragment size) → ACCEPT (origin,
+ *    base, numbering epoch and bitmap, from the receiver's persisted
+ *    state) → bursts chosen by selective repeat within a 64-fragment
+ *    window → one ACK (base + bitmap) per burst, sent only after the
+ *    receiver persisted what it got → once complete the receiver checks
+ *    the packet id, commits, and answers VERIFIED (or REJECT); only then
+ *    does the sender remove the packet. A restart resends at most one
+ *    window.
+ * 4. Niceness: between bursts a more urgent packet is offered first; the
+ *    paused one resumes later where the receiver's state says.
+ * 5. Airtime: every frame passes the budget (sliding window); bursts are
+ *    sized to it and HOLD tells the peer how late this side's next turn
+ *    will be. Idle permanent links poll at intervals growing to 5 min.
+ *
  * Link overhead per data frame, counted in bytes on the wire of ferry's
  * own making (the radio's preamble, PHY header and PHY CRC are part of the
  * airtime model, and host-side encodings such as KISS escaping or the hex

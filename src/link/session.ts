@@ -260,8 +260,8 @@ export class LinkSession {
         this.log.debug("link-reply-timeout", { retries: this.timer.retries });
       }
       this.myTurn = true;
-    } else if (!this.sender.hasWork() && !this.receiver.active) {
-      // Nothing was left to do here (most likely the peer's BYE was lost).
+    } else if (this.established && !this.sender.hasWork() && !this.receiver.active) {
+      // We talked, and nothing was left to do here (most likely the peer's BYE was lost).
       this.log.info("link-peer-silent-while-idle", { retries: this.timer.retries - 1 });
       this.#end = "idle";
     } else {

@@ -18,9 +18,9 @@ async function expectDeliveredOnce(pair: Pair, id: string, bytes: Uint8Array) {
   assertEquals(await pair.list(pair.b, "state"), [], "no partial or state file is left behind");
 }
 
-/** Data frames ALICE put on the air, as the emulator saw them (control frames are at most 56 bytes). */
+/** Data frames ALICE put on the air, as the emulator saw them (data frames have bit 7 of byte 0 set). */
 function dataFramesOnAir(pair: Pair): number {
-  return pair.radio.transmissions.filter((t) => t.from === "a" && t.bytes > 60).length;
+  return pair.radio.transmissions.filter((t) => t.from === "a" && (t.head & 0x80) !== 0).length;
 }
 
 Deno.test("after a link drop ends both sessions, new sessions resume and resend at most one window", async () => {

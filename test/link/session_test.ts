@@ -149,3 +149,18 @@ Deno.test("a session with a peer that answers every turn but never accepts anyth
     await pair.cleanup();
   }
 });
+
+Deno.test("a session whose peer never answers ends as peer-lost after its retries, with its queue intact", async () => {
+  const pair = await Pair.create({ seed: 65 });
+  try {
+    const p = await pair.queue(pair.a, 2_000, 7);
+    const [alone] = await pair.clock.run(Promise.all([pair.session(pair.a).run()]));
+    assertEquals(alone.reason, "peer-lost");
+    assertEquals(alone.stats.turnTimeouts, linkLimitsDefault.turnRetriesMax);
+    assertEquals(await pair.list(pair.a, "outgoing"), [p.id]);
+    const [quiet] = await pair.clock.run(Promise.all([pair.session(pair.b).run()]));
+    assertEquals(quiet.reason, "peer-lost", "never greeted: not idle even with nothing to send");
+  } finally {
+    await pair.cleanup();
+  }
+});
