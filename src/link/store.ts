@@ -1,0 +1,89 @@
+/**
+ * The packet store a link session talks to. The plain-directory version
+ * is in `dir_store.ts`; ferry's NNCP spool implements the same interface
+ * (`tx/` for outgoing, `rx/` for inbound, `.part` files for partials).
+ *
+ * Contract, per peer node:
+ * - outgoing packets are listed with id, size, nice and mtime, opened for
+ *   reading at any offset, and removed by {@linkcode LinkStore.markSent}
+ *   only once the peer confirmed it verified and stored the packet;
+ * - an inbound packet is received into a partial: written at offsets,
+ *   persisted (data synced, then a small resume state written temp →
+ *   fsync → rename), and finally committed: its bytes are checked against
+ *   the packet id and it moves atomically into the inbound area (temp →
+ *   fsync → rename → fsync dir). A wrong id discards the partial.
+ * - a packet already in the inbound area is reported by
+ *   {@linkcode LinkStore.hasIncoming}, so it is never stored twice.
+ *
+ * Packet ids are the base32 text of the 32-byte id (NNCP's MTH).
+ * @module
+ */
+
+/** An outgoing packet waiting for a peer. */
+export interface OutgoingPacket {
+  /** base32 packet id. */
+  id: string;
+  /** Size in bytes. */
+  size: number;
+  /** NNCP niceness 1..255; lower is more urgent. */
+  nice: number;
+  /** Modification time in ms (older goes first among equal nice). */
+  mtimeMs: number;
+}
+
+/** Random-access reader of one outgoing packet. */
+export interface PacketReader {
+  /** Reads exactly `length` bytes at `offset`; rejects if the file is shorter. */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** What a receiver persisted about a partial packet. */
+export interface ResumeState {
+  /** Total size of the packet. */
+  size: number;
+  /** Fragment size the bitmap is counted in. */
+  fragBytes: number;
+  /** Bytes from the start that are all present and synced. */
+  doneBytes: number;
+  /** Fragments after `doneBytes` also present: bit i = fragment i (8 bytes, LSB first). */
+  bitmap: Uint8Array;
+}
+
+/** A packet being received. */
+export interface PartialPacket {
+  /** The state persisted by an earlier session, or null when starting from zero. */
+  readonly resume: ResumeState | null;
+  /** Writes bytes at `offset` (not yet durable). */
+  write(offset: number, bytes: Uint8Array): Promise<void>;
+  /** Makes the written bytes durable, then records `state` atomically. */
+  persist(state: ResumeState): Promise<void>;
+  /**
+   * Checks the complete bytes against the packet id. On a match the packet
+   * moves into the inbound area and `true` is returned; otherwise the
+   * partial data is discarded and `false` is returned.
+   */
+  commit(): Promise<boolean>;
+  /** Releases the partial, keeping it on disk for a later session. */
+  close(): Promise<void>;
+}
+
+/** The store interface of a link session. */
+export interface LinkStore {
+  /** Outgoing packets for `node`, in any order. */
+  listOutgoing(node: string): Promise<OutgoingPacket[]>;
+  /** Opens an outgoing packet for reading. */
+  openOutgoing(node: string, id: string): Promise<PacketReader>;
+  /** The peer has verified and stored the packet: remove it from outgoing. */
+  markSent(node: string, id: string): Promise<void>;
+  /** True when the packet from `node` is already in the inbound area. */
+  hasIncoming(node: string, id: string): Promise<boolean>;
+  /**
+   * Opens (or resumes) the partial of an inbound packet of `size` bytes.
+   * A persisted partial of a different size is discarded.
+   */
+  openIncoming(node: string, id: string, size: number): Promise<PartialPacket>;
+}
+
+/** Checks a packet's bytes at `path` against its id. */
+export type VerifyId = (path: string, id: string) => Promise<boolean>;

@@ -1,0 +1,209 @@
+/**
+ * Shared set-up for link protocol tests and the link benchmark: two nodes
+ * ("ALICE" on station a, "BOB" on station b) with plain-directory stores
+ * in temp folders, an emulated radio channel on a simulated clock, and
+ * BLAKE3-of-the-file as the packet id (a stand-in for NNCP's MTH, which
+ * the packet core provides).
+ * @module
+ */
+
+import { createBLAKE3 } from "hash-wasm";
+import { encodeBase32 } from "../../src/encoding/base32.ts";
+import { createLogger, type Logger } from "../../src/log/logger.ts";
+import { bitrateAirtime } from "../../src/link/airtime.ts";
+import { AirtimeBudget } from "../../src/link/budget.ts";
+import { crcFrameLink } from "../../src/link/checked_link.ts";
+import { DirStore } from "../../src/link/dir_store.ts";
+import type { LinkLimits } from "../../src/link/limits.ts";
+import { LinkSession } from "../../src/link/session.ts";
+import type { LinkSessionOptions } from "../../src/link/session_types.ts";
+import type { LinkStore } from "../../src/link/store.ts";
+import type { LossSpec } from "../../hw/emulator/loss.ts";
+import { Prng } from "../../hw/emulator/prng.ts";
+import { RadioChannel, type Side } from "../../hw/emulator/radio_channel.ts";
+import { SimClock } from "../../hw/emulator/sim_clock.ts";
+
+/** BLAKE3-256 of `bytes` as a base32 packet id. */
+export async function blake3Id(bytes: Uint8Array): Promise<string> {
+  const h = await createBLAKE3(256);
+  h.init();
+  h.update(bytes);
+  return encodeBase32(h.digest("binary"));
+}
+
+/** Test double of the packet core's id check: BLAKE3 over the whole file, streamed. */
+export async function verifyBlake3(path: string, id: string): Promise<boolean> {
+  const h = await createBLAKE3(256);
+  h.init();
+  const file = await Deno.open(path, { read: true });
+  try {
+    const buf = new Uint8Array(1 << 16);
+    for (;;) {
+      const n = await file.read(buf);
+      if (n === null) break;
+      h.update(buf.subarray(0, n));
+    }
+  } finally {
+    file.close();
+  }
+  return encodeBase32(h.digest("binary")) === id;
+}
+
+/** Wraps a store so that the simulated clock waits for its real file I/O. */
+export function trackedStore(store: LinkStore, clock: SimClock): LinkStore {
+  const t = <T>(p: Promise<T>) => clock.track(p);
+  return {
+    listOutgoing: (node) => t(store.listOutgoing(node)),
+    openOutgoing: async (node, id) => {
+      const r = await t(store.openOutgoing(node, id));
+      return { read: (o, l) => t(r.read(o, l)), close: () => t(r.close()) };
+    },
+    markSent: (node, id) => t(store.markSent(node, id)),
+    hasIncoming: (node, id) => t(store.hasIncoming(node, id)),
+    openIncoming: async (node, id, size) => {
+      const p = await t(store.openIncoming(node, id, size));
+      return {
+        resume: p.resume,
+        write: (o, b) => t(p.write(o, b)),
+        persist: (s) => t(p.persist(s)),
+        commit: () => t(p.commit()),
+        close: () => t(p.close()),
+      };
+    },
+  };
+}
+
+/** One emulated node. */
+export interface Peer {
+  side: Side;
+  name: string;
+  peerName: string;
+  root: string;
+  dir: DirStore;
+  store: LinkStore;
+  lines: string[];
+  log: Logger;
+}
+
+/** Settings of a {@linkcode Pair}. */
+export interface PairOptions {
+  seed?: number;
+  bitsPerSecond?: number;
+  mtu?: number;
+  loss?: LossSpec;
+  corruptP?: number;
+  turnaroundMs?: number;
+  latencyMs?: number;
+  limits?: Partial<LinkLimits>;
+  /** Duty cycle of both sides' budgets; none: no budget. */
+  dutyCycle?: number;
+  /** Airtime model of the emulated radio (default: bytes · 8 / bit rate). */
+  airtimeMs?: (bytes: number) => number;
+}
+
+/** LoRa SF7 raw bit rate (125 kHz, CR 4/5), the default channel rate. */
+export const sf7BitsPerSecond = 5469;
+
+/** Simulated clock time at which a pair starts (log lines show seconds since then). */
+export const simStartMs = 1_000_000;
+
+/** Two nodes on one emulated channel. */
+export class Pair {
+  readonly radio: RadioChannel;
+  readonly budgets: Record<Side, AirtimeBudget | null>;
+  readonly bitsPerSecond: number;
+
+  private constructor(
+    readonly clock: SimClock,
+    readonly o: PairOptions,
+    readonly a: Peer,
+    readonly b: Peer,
+  ) {
+    this.bitsPerSecond = o.bitsPerSecond ?? sf7BitsPerSecond;
+    this.radio = new RadioChannel({
+      clock: this.clock,
+      bitsPerSecond: this.bitsPerSecond,
+      mtu: o.mtu ?? 255,
+      loss: o.loss ?? { kind: "none" },
+      corruptP: o.corruptP ?? 0,
+      turnaroundMs: o.turnaroundMs ?? 60,
+      latencyMs: o.latencyMs ?? 0,
+      seed: o.seed ?? 1,
+      ...(o.airtimeMs ? { airtimeMs: o.airtimeMs } : {}),
+    });
+    const budget = () =>
+      o.dutyCycle === undefined ? null : new AirtimeBudget({ dutyCycle: o.dutyCycle });
+    this.budgets = { a: budget(), b: budget() };
+    a.store = trackedStore(a.dir, this.clock);
+    b.store = trackedStore(b.dir, this.clock);
+  }
+
+  /** Creates both nodes in fresh temp folders. */
+  static async create(o: PairOptions = {}): Promise<Pair> {
+    const clock = new SimClock(simStartMs);
+    const peer = async (side: Side, name: string, peerName: string): Promise<Peer> => {
+      const root = await Deno.makeTempDir({ prefix: `ferry-link-${name.toLowerCase()}-` });
+      const lines: string[] = [];
+      const sink = (line: string) => {
+        lines.push(`${((clock.now() - simStartMs) / 1000).toFixed(3)} ${line}`);
+      };
+      const log = createLogger({ sink, level: "debug", journald: false });
+      const dir = new DirStore({ root, verifyId: verifyBlake3, log });
+      return { side, name, peerName, root, dir, store: dir, lines, log };
+    };
+    return new Pair(clock, o, await peer("a", "ALICE", "BOB"), await peer("b", "BOB", "ALICE"));
+  }
+
+  /** Queues random bytes as a packet from `from` to the other node; returns its id and bytes. */
+  async queue(from: Peer, size: number, seed: number, nice?: number) {
+    const bytes = new Prng(seed).fill(new Uint8Array(size));
+    const id = await blake3Id(bytes);
+    await this.clock.track(from.dir.putOutgoing(from.peerName, id, bytes, nice));
+    return { id, bytes };
+  }
+
+  /** A new session object for one side, on its current radio endpoint. */
+  session(peer: Peer, extra: Partial<LinkSessionOptions> = {}): LinkSession {
+    const random = new Prng((this.o.seed ?? 1) * 7919 + (peer.side === "a" ? 1 : 2));
+    return new LinkSession({
+      link: crcFrameLink(peer.side === "a" ? this.radio.a : this.radio.b, peer.log),
+      clock: this.clock,
+      store: peer.store,
+      localNode: peer.name,
+      peerNode: peer.peerName,
+      airtime: bitrateAirtime({ bitsPerSecond: this.bitsPerSecond }),
+      budget: this.budgets[peer.side],
+      log: peer.log,
+      random: () => random.next(),
+      ...(this.o.limits ? { limits: this.o.limits } : {}),
+      ...extra,
+    });
+  }
+
+  /** Bytes of a packet in `peer`'s inbound area from the other node, or null. */
+  async inbound(peer: Peer, id: string): Promise<Uint8Array | null> {
+    try {
+      return await Deno.readFile(`${peer.dir.dir("inbound", peer.peerName)}/${id}`);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return null;
+      throw err;
+    }
+  }
+
+  /** Names in a folder of `peer`'s store (empty when missing). */
+  async list(peer: Peer, area: "outgoing" | "inbound" | "state"): Promise<string[]> {
+    const names: string[] = [];
+    try {
+      for await (const e of Deno.readDir(peer.dir.dir(area, peer.peerName))) names.push(e.name);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+    return names.sort();
+  }
+
+  /** Removes both temp folders. */
+  async cleanup(): Promise<void> {
+    await Deno.remove(this.a.root, { recursive: true });
+    await Deno.remove(this.b.root, { recursive: true });
+  }
+}
