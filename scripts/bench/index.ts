@@ -19,4 +19,5 @@ export const SECTIONS: [string, Section][] = [
   ["serial", serial],
   ["media", media],
   ["queue", queue],
+  ["link", link],
 ];
