@@ -16,6 +16,7 @@
 import { type IssueList, joinPath } from "./issues.ts";
 import { isObj, type Obj, readBool, readInt, readObj, readStr, warnUnknownKeys } from "./read.ts";
 import type { LogLevel } from "../log/logger.ts";
+import { type LinkSettings, readLinks } from "./ferry_links.ts";
 import {
   type MediaSettings,
   readMedia,
@@ -39,6 +40,7 @@ export interface FerrySettings {
   toss: TossSettings;
   media?: MediaSettings;
   syncFolders: SyncFolderSettings[];
+  links: LinkSettings[];
 }
 
 /** Defaults used when a key is absent. */
@@ -47,10 +49,11 @@ export const FERRY_DEFAULTS: FerrySettings = {
   logLevel: "info",
   toss: { cycleSec: 60, seen: true },
   syncFolders: [],
+  links: [],
 };
 
 const LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
-const KNOWN = ["name", "log-level", "toss", "media", "sync-folders"] as const;
+const KNOWN = ["name", "log-level", "toss", "media", "sync-folders", "links"] as const;
 
 /** Reads the `ferry` section (absent is fine: all defaults). */
 export function readFerrySection(
@@ -95,5 +98,6 @@ export function readFerrySection(
   const media = readMedia(issues, section, neighNames);
   if (media) out.media = media;
   out.syncFolders = readSyncFolders(issues, section, neighNames);
+  out.links = readLinks(issues, section, neighNames);
   return out;
 }

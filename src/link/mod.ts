@@ -93,3 +93,4 @@ export type {
   ResumeState,
   VerifyId,
 } from "./store.ts";
+export { SpoolLinkStore } from "./spool_store.ts";

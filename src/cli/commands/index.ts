@@ -17,6 +17,7 @@ import { registerXfer } from "./xfer.ts";
 import { registerBundle } from "./bundle.ts";
 import { registerCheck } from "./check.ts";
 import { registerMedia } from "./media.ts";
+import { registerLink } from "./link.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -30,6 +31,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerXfer,
   registerBundle,
   registerMedia,
+  registerLink,
   registerStat,
   registerCheck,
   registerLog,

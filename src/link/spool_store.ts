@@ -1,0 +1,83 @@
+/**
+ * The NNCP spool as a link store: outgoing packets are `SPOOL/<peer>/tx/`,
+ * received ones are assembled in `SPOOL/<peer>/rx/<id>.part` (NNCP's name
+ * for partly received packets, with the resume state beside it in
+ * `<id>.state`) and committed into `rx/` only once their bytes hash to their
+ * id. A packet tossed before (`seen/`) or already in `rx/` is never taken
+ * again.
+ * @module
+ */
+
+import type { Logger } from "../log/logger.ts";
+import type { Spool } from "../spool/mod.ts";
+import { idOfFile } from "../xfer/mod.ts";
+import { openPartial } from "./dir_store_partial.ts";
+import type { LinkStore, OutgoingPacket, PacketReader, PartialPacket } from "./store.ts";
+
+/** Outgoing packets listed per session scan at most. */
+export const spoolOutgoingListedMax = 100_000;
+
+/** A {@linkcode LinkStore} over ferry's (and NNCP's) spool; nodes are base32 ids. */
+export class SpoolLinkStore implements LinkStore {
+  readonly #spool: Spool;
+  readonly #log: Logger;
+
+  constructor(spool: Spool, log: Logger) {
+    this.#spool = spool;
+    this.#log = log;
+  }
+
+  async listOutgoing(node: string): Promise<OutgoingPacket[]> {
+    const out: OutgoingPacket[] = [];
+    for await (const e of this.#spool.list(node, "tx")) {
+      out.push({ id: e.id, size: e.size, nice: e.nice, mtimeMs: e.mtimeMs });
+      if (out.length >= spoolOutgoingListedMax) break;
+    }
+    return out;
+  }
+
+  async openOutgoing(node: string, id: string): Promise<PacketReader> {
+    const path = this.#spool.packetPath(node, "tx", id);
+    const file = await Deno.open(path, { read: true });
+    return {
+      async read(offset: number, length: number): Promise<Uint8Array> {
+        const out = new Uint8Array(length);
+        await file.seek(offset, Deno.SeekMode.Start);
+        let got = 0;
+        while (got < length) {
+          const n = await file.read(out.subarray(got));
+          if (n === null) {
+            throw new RangeError(`${path} ended at ${offset + got}, wanted ${offset + length}`);
+          }
+          got += n;
+        }
+        return out;
+      },
+      close(): Promise<void> {
+        file.close();
+        return Promise.resolve();
+      },
+    };
+  }
+
+  async markSent(node: string, id: string): Promise<void> {
+    await this.#spool.remove(node, "tx", id);
+  }
+
+  async hasIncoming(node: string, id: string): Promise<boolean> {
+    return await this.#spool.has(node, "rx", id) || await this.#spool.isSeen(node, id);
+  }
+
+  async openIncoming(node: string, id: string, size: number): Promise<PartialPacket> {
+    await this.#spool.ensure(node, "rx");
+    const dir = this.#spool.dir(node, "rx");
+    return await openPartial({
+      stateDir: dir,
+      inboundDir: dir,
+      id,
+      size,
+      verifyId: async (path, want) => (await idOfFile(path)) === want,
+      log: this.#log,
+    });
+  }
+}
