@@ -13,6 +13,7 @@
  *     lora: { sf: 9, bw-khz: 125, cr: 1, preamble: 8 }   # for airtime accounting
  *     duty-cycle: 1            # percent of every sliding hour (radios: default 1)
  *     bit-rate: 9600           # links without lora: bits per second on air
+ *     schedule: ["06:00-07:00", "18:00-19:00"]   # radio windows, local time (default: always)
  *   }
  * ]
  * ```
@@ -26,6 +27,7 @@ import {
   type ModemKind,
 } from "../../hw/modem/mod.ts";
 import { type IssueList, joinPath } from "./issues.ts";
+import { parseWindows } from "../agent/schedule.ts";
 import {
   isObj,
   type Obj,
@@ -34,6 +36,7 @@ import {
   readNum,
   readObj,
   readStr,
+  readStrList,
   warnUnknownKeys,
 } from "./read.ts";
 
@@ -60,6 +63,8 @@ export interface LinkSettings {
   bitRate: number;
   /** Byte links: largest encoded frame on the wire. */
   encodedBytesMax: number;
+  /** Daily windows (`HH:MM-HH:MM`, local time) when the agent uses the link; empty: always. */
+  schedule: string[];
 }
 
 const KEYS = [
@@ -134,6 +139,12 @@ export function readLinks(issues: IssueList, section: Obj, known: Set<string>): 
     const dutyPct = readNum(issues, item, "duty-cycle", iat, 0.001, 100) ?? (isRadio ? 1 : 100);
     const bitRate = readNum(issues, item, "bit-rate", iat, 1, 100_000_000);
     const encodedBytesMax = readInt(issues, item, "encoded-bytes-max", iat, 16, 65535) ?? 255;
+    const schedule = readStrList(issues, item, "schedule", iat) ?? [];
+    try {
+      parseWindows(schedule);
+    } catch (err) {
+      issues.error(joinPath(iat, "schedule"), (err as Error).message);
+    }
     if (node === undefined || port === undefined || modem === undefined) return;
     const linkBaud = baud ?? MODEM_TRAITS[modem].defaultBaud;
     out.push({
@@ -146,6 +157,7 @@ export function readLinks(issues: IssueList, section: Obj, known: Set<string>): 
       dutyCycle: dutyPct / 100,
       bitRate: bitRate ?? linkBaud,
       encodedBytesMax,
+      schedule,
     });
   });
   return out;

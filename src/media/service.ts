@@ -48,7 +48,7 @@ export async function serveMedia(
   settings: MediaSettings,
   signal: AbortSignal,
   state: MediaState,
-  options: { led?: Led; intervalMs?: number } = {},
+  options: { led?: Led; intervalMs?: number; onSession?: (imported: number) => void } = {},
 ): Promise<void> {
   const watcher = new MediaWatcher({
     filter: {
@@ -92,6 +92,7 @@ export async function serveMedia(
       safe: result.safeToRemove,
       problems: result.problems,
     };
+    options.onSession?.(state.lastMedium.imported);
   }
 }
 

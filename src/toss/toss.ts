@@ -25,6 +25,40 @@ export interface TossOptions extends DispatchOptions {
   seen: boolean;
   /** Stop between packets when aborted. */
   signal?: AbortSignal;
+  /** Remembers failures between runs so a packet that keeps failing is retried less often. */
+  retry?: RetryMemory;
+}
+
+/** First wait before a failed packet is tried again (by a long-running toss loop). */
+export const tossRetryMsMin = 60_000;
+/** Longest wait between attempts at a failing packet. */
+export const tossRetryMsMax = 3_600_000;
+/** Failing packets remembered at most. */
+export const tossRetryTrackedMax = 10_000;
+
+/** When each failing packet may be tried again. */
+export class RetryMemory {
+  readonly #next = new Map<string, { atMs: number; waitMs: number }>();
+
+  /** True when `id` may be tried at `nowMs`. */
+  due(id: string, nowMs: number): boolean {
+    const e = this.#next.get(id);
+    return !e || e.atMs <= nowMs;
+  }
+
+  /** Records a failure of `id` at `nowMs`: the wait doubles each time. */
+  failed(id: string, nowMs: number): void {
+    const waitMs = Math.min((this.#next.get(id)?.waitMs ?? tossRetryMsMin / 2) * 2, tossRetryMsMax);
+    if (!this.#next.has(id) && this.#next.size >= tossRetryTrackedMax) {
+      this.#next.delete(this.#next.keys().next().value!);
+    }
+    this.#next.set(id, { atMs: nowMs + waitMs, waitMs });
+  }
+
+  /** Forgets `id` (it succeeded or is gone). */
+  clear(id: string): void {
+    this.#next.delete(id);
+  }
 }
 
 /** What a toss run did. */
@@ -167,7 +201,10 @@ export async function toss(ctx: NodeContext, options: TossOptions): Promise<Toss
       entries.sort((a, b) => a.nice - b.nice || a.mtimeMs - b.mtimeMs);
       for (const entry of entries) {
         if (options.signal?.aborted) break;
+        if (options.retry && !options.retry.due(entry.id, Date.now())) continue;
         const outcome = await tossPacket(ctx, folder, entry, options);
+        if (outcome === "failed") options.retry?.failed(entry.id, Date.now());
+        else options.retry?.clear(entry.id);
         if (outcome === "tossed") summary.tossed++;
         else if (outcome === "failed") summary.failed++;
         else summary.duplicates++;

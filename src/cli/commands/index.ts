@@ -18,6 +18,7 @@ import { registerBundle } from "./bundle.ts";
 import { registerCheck } from "./check.ts";
 import { registerMedia } from "./media.ts";
 import { registerLink } from "./link.ts";
+import { registerAgent } from "./agent.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -32,6 +33,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerBundle,
   registerMedia,
   registerLink,
+  registerAgent,
   registerStat,
   registerCheck,
   registerLog,

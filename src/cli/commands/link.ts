@@ -111,6 +111,7 @@ export function registerLink(program: Command, ctx: CliContext): void {
           : configured?.dutyCycle ?? (modem === "cable" ? 1 : 0.01),
         bitRate: num(opts.bitRate, "--bit-rate", 1, 1e8) ?? configured?.bitRate ?? baud,
         encodedBytesMax: configured?.encodedBytesMax ?? 255,
+        schedule: [],
       };
       const maxSec = num(opts.maxSec, "--max-sec", 1, 1e9);
       const statusSec = num(opts.statusSec, "--status-sec", 1, 86400)!;

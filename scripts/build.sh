@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds a self-contained ferry bundle for a 64-bit ARM (or x86-64) Linux:
+# the Deno runtime for that platform (from the npm registry), the app, and
+# its dependencies cached, so the target needs no network. Unpack it on the
+# target and run `sudo bash scripts/install.sh` inside.
+#
+#   bash scripts/build.sh [arm64|x64]      -> dist/ferry-<version>-linux-<arch>.tar.gz
+#
+# With DENORT_BIN pointing at a denort binary for the target, it also makes a
+# single-file executable with `deno compile` (Deno's download host is not
+# needed then).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+arch=${1:-arm64}
+case "$arch" in
+  arm64|aarch64) pkg=@deno/linux-arm64-glibc; target=aarch64-unknown-linux-gnu; arch=arm64 ;;
+  x64|x86_64|amd64) pkg=@deno/linux-x64-glibc; target=x86_64-unknown-linux-gnu; arch=x64 ;;
+  *) echo "build.sh: unknown arch $arch (arm64 or x64)" >&2; exit 2 ;;
+esac
+deno_version=2.9.6
+host_deno=$(bash "$root/scripts/bootstrap.sh" | tail -n 1)
+version=$(grep -o 'VERSION = "[^"]*"' "$root/src/cli/main.ts" | cut -d'"' -f2)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+out="$work/ferry"
+mkdir -p "$out/bin" "$root/dist"
+(cd "$work" && npm pack --silent "$pkg@$deno_version" >/dev/null && tar -xzf ./*.tgz)
+install -m 0755 "$work/package/deno" "$out/bin/deno"
+(cd "$root" && tar -c deno.json deno.lock main.ts src hw systemd scripts README.md LICENSE) | tar -x -C "$out"
+# npm packages are platform-independent JavaScript and WebAssembly here, so the
+# host can fill the cache the target will use.
+DENO_DIR="$out/deno-dir" "$host_deno" cache --frozen --config "$out/deno.json" "$out/main.ts" "$out/src/packet/mth_worker.ts"
+tarball="$root/dist/ferry-$version-linux-$arch.tar.gz"
+tar -czf "$tarball" -C "$work" ferry
+echo "built $tarball"
+if [ -n "${DENORT_BIN:-}" ]; then
+  exe="$root/dist/ferry-$version-linux-$arch"
+  DENORT_BIN="$DENORT_BIN" "$host_deno" compile -A --target "$target" --no-check \
+    --include "$root/src/packet/mth_worker.ts" --output "$exe" "$root/main.ts"
+  echo "built $exe"
+fi

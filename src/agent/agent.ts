@@ -1,0 +1,277 @@
+/**
+ * `ferry agent`: the one long-running process on a node. It composes
+ *
+ * - the toss loop (every `ferry.toss.cycle-sec`, and at once when media or
+ *   a link brought packets),
+ * - the media watcher (one session per inserted medium) and sync folders,
+ * - one session loop per configured serial link, inside its radio windows,
+ *   retried with a growing pause after errors (an unplugged modem),
+ * - systemd readiness and watchdog pings, and a status file for
+ *   `ferry status`.
+ *
+ * Every loop is sequential and every wait bounded; SIGTERM aborts them all
+ * between steps (a link session is dropped the way a power cut would drop
+ * it, and resumes from its persisted state on the next start).
+ * @module
+ */
+
+import type { LinkSettings } from "../config/ferry_links.ts";
+import type { NodeContext } from "../node/context.ts";
+import {
+  type MediaState,
+  openLed,
+  serveMedia,
+  serveSyncFolders,
+  SyncFolder,
+} from "../media/mod.ts";
+import { runConfiguredLink } from "../radio/run_link.ts";
+import { RetryMemory, toss } from "../toss/mod.ts";
+import { createNotifier, type Notifier } from "../../hw/systemd/notify.ts";
+import type { Led } from "../../hw/led/mod.ts";
+import { Kick, sleep } from "./kick.ts";
+import { parseWindows, windowState } from "./schedule.ts";
+import { type AgentStatus, type LinkState, writeAgentStatus } from "./status.ts";
+
+/** First pause after a link error; doubles up to {@linkcode linkRetryMsMax}. */
+export const linkRetryMsMin = 2_000;
+/** Longest pause between link attempts. */
+export const linkRetryMsMax = 60_000;
+/** How often the status file is rewritten. */
+export const statusEveryMs = 5_000;
+/** Exec handlers run by the agent's toss are stopped after this long. */
+export const agentExecTimeoutMs = 3_600_000;
+
+/** Options of {@linkcode runAgent}. */
+export interface AgentOptions {
+  signal: AbortSignal;
+  notifier?: Notifier;
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** Runs the agent until `options.signal` aborts. */
+export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise<void> {
+  const { signal } = options;
+  const notifier = options.notifier ?? createNotifier();
+  const settings = ctx.config.ferry;
+  const status: AgentStatus = {
+    pid: Deno.pid,
+    startedAt: nowIso(),
+    updatedAt: nowIso(),
+    toss: { tossed: 0, failed: 0, duplicates: 0 },
+    links: settings.links.map((l) => ({ node: l.node, state: "starting", since: nowIso() })),
+    media: { present: [], syncFolders: [] },
+  };
+  const kick = new Kick();
+  const saveStatus = () =>
+    writeAgentStatus(ctx.spool.root, status).catch((err) =>
+      ctx.log.warn("agent-status-write-failed", { error: err.message })
+    );
+  await ctx.spool.ensure(ctx.self.idText, "rx");
+  ctx.log.info("agent-start", {
+    node: settings.name,
+    id: ctx.self.idText,
+    links: settings.links.map((l) => l.node).join(",") || undefined,
+    media: settings.media ? "watching" : undefined,
+    syncFolders: settings.syncFolders.length || undefined,
+  });
+  const loops: Promise<void>[] = [];
+  loops.push(tossLoop(ctx, status, kick, signal, saveStatus));
+  if (settings.media) {
+    const led = await openLed(settings.media.led).catch((err) => {
+      ctx.log.warn("led-unavailable", { error: err.message });
+      return undefined;
+    });
+    loops.push(
+      mediaLoop(ctx, status.media, signal, kick, led ? { led } : {}).finally(() => led?.close()),
+    );
+  }
+  if (settings.syncFolders.length > 0) {
+    const folders = settings.syncFolders.map((s) => new SyncFolder(s));
+    loops.push(serveSyncFolders(ctx, folders, signal, status.media));
+  }
+  settings.links.forEach((link, i) =>
+    loops.push(linkLoop(ctx, link, status.links[i]!, signal, kick, saveStatus))
+  );
+  loops.push(heartbeat(notifier, signal, saveStatus));
+  await saveStatus();
+  notifier.send(
+    `READY=1\nSTATUS=serving ${settings.links.length} link(s)${settings.media ? ", media" : ""}`,
+  );
+  ctx.log.info("agent-ready", {});
+  const results = await Promise.allSettled(loops);
+  for (const r of results) {
+    if (r.status === "rejected") {
+      ctx.log.error("agent-loop-failed", { error: (r.reason as Error)?.stack ?? String(r.reason) });
+    }
+  }
+  notifier.send("STOPPING=1");
+  for (const l of status.links) l.state = "stopped";
+  await saveStatus();
+  ctx.log.info("agent-stopped", {});
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed && !signal.aborted) throw (failed as PromiseRejectedResult).reason;
+}
+
+async function heartbeat(
+  notifier: Notifier,
+  signal: AbortSignal,
+  save: () => Promise<void>,
+): Promise<void> {
+  const watchdogMs = notifier.watchdogMs;
+  const every = Math.min(statusEveryMs, watchdogMs ? watchdogMs / 2 : statusEveryMs);
+  while (!signal.aborted) {
+    await sleep(every, signal);
+    if (signal.aborted) break;
+    if (watchdogMs) notifier.send("WATCHDOG=1");
+    await save();
+  }
+}
+
+async function tossLoop(
+  ctx: NodeContext,
+  status: AgentStatus,
+  kick: Kick,
+  signal: AbortSignal,
+  save: () => Promise<void>,
+): Promise<void> {
+  const cycleMs = ctx.config.ferry.toss.cycleSec * 1000;
+  const retry = new RetryMemory();
+  while (!signal.aborted) {
+    try {
+      const summary = await toss(ctx, {
+        seen: ctx.config.ferry.toss.seen,
+        execTimeoutMs: agentExecTimeoutMs,
+        signal,
+        retry,
+      });
+      status.toss.lastRun = nowIso();
+      status.toss.tossed += summary.tossed;
+      status.toss.failed += summary.failed;
+      status.toss.duplicates += summary.duplicates;
+      if (summary.failed > 0) status.toss.lastFailedAt = status.toss.lastRun;
+      if (summary.tossed + summary.failed + summary.duplicates > 0) {
+        ctx.log.info("toss-done", {
+          tossed: summary.tossed,
+          failed: summary.failed,
+          duplicates: summary.duplicates,
+        });
+        await save();
+      }
+    } catch (err) {
+      ctx.log.error("toss-loop-error", { error: (err as Error).message });
+    }
+    await kick.wait(cycleMs, signal);
+  }
+}
+
+async function mediaLoop(
+  ctx: NodeContext,
+  state: MediaState,
+  signal: AbortSignal,
+  kick: Kick,
+  options: { led?: Led },
+): Promise<void> {
+  const settings = ctx.config.ferry.media!;
+  while (!signal.aborted) {
+    try {
+      await serveMedia(ctx, settings, signal, state, {
+        ...options,
+        onSession: (imported) => {
+          if (imported > 0) kick.kick();
+        },
+      });
+    } catch (err) {
+      if (signal.aborted) break;
+      ctx.log.error("media-watch-failed", {
+        error: (err as Error).message,
+        retryMs: linkRetryMsMin,
+      });
+      await sleep(linkRetryMsMin, signal);
+    }
+  }
+}
+
+async function linkLoop(
+  ctx: NodeContext,
+  link: LinkSettings,
+  state: LinkState,
+  signal: AbortSignal,
+  kick: Kick,
+  save: () => Promise<void>,
+): Promise<void> {
+  const windows = parseWindows(link.schedule);
+  let pauseMs = linkRetryMsMin;
+  const setState = (s: LinkState["state"]) => {
+    if (state.state !== s) state.since = nowIso();
+    state.state = s;
+  };
+  while (!signal.aborted) {
+    const w = windowState(windows, Date.now());
+    if (!w.open) {
+      setState("waiting-window");
+      ctx.log.info("link-window-closed", {
+        node: link.node,
+        opensAt: new Date(w.changesAtMs).toISOString(),
+      });
+      await save();
+      await sleep(w.changesAtMs - Date.now(), signal);
+      continue;
+    }
+    setState("connected");
+    const started = Date.now();
+    try {
+      const result = await runConfiguredLink(ctx, link, {
+        stopWhen: "never",
+        ...(Number.isFinite(w.changesAtMs) ? { untilMs: w.changesAtMs } : {}),
+        signal,
+        statusEveryMs: 10_000,
+        onStatus: (s) => {
+          state.budgetLeftSec = Number.isFinite(s.budgetLeftMs)
+            ? Math.round(s.budgetLeftMs / 1000)
+            : null;
+          state.queuePackets = s.queuePackets;
+          state.queueBytes = s.queueBytes;
+          state.queueEmptyAt = new Date(s.queueEmptyAtMs).toISOString();
+          if (s.receiving === null) kick.kick();
+        },
+      });
+      state.lastSession = {
+        endedAt: nowIso(),
+        reason: result.reason,
+        sent: result.stats.packetsSent,
+        received: result.stats.packetsReceived,
+      };
+      if (result.stats.packetsReceived > 0) kick.kick();
+      ctx.log.info("link-session-ended", {
+        node: link.node,
+        reason: result.reason,
+        sent: result.stats.packetsSent,
+        received: result.stats.packetsReceived,
+      });
+      if (result.reason === "deadline" || result.reason === "aborted") {
+        pauseMs = linkRetryMsMin;
+        continue;
+      }
+      delete state.lastError;
+    } catch (err) {
+      if (signal.aborted) break;
+      state.lastError = (err as Error).message;
+      ctx.log.error("link-failed", {
+        node: link.node,
+        error: state.lastError,
+        retryInSec: pauseMs / 1000,
+      });
+    }
+    if (signal.aborted) break;
+    setState("retrying");
+    await save();
+    // A session that ran a while earns a short pause; quick failures back off.
+    pauseMs = Date.now() - started > linkRetryMsMax
+      ? linkRetryMsMin
+      : Math.min(pauseMs * 2, linkRetryMsMax);
+    await sleep(pauseMs, signal);
+  }
+}

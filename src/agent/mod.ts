@@ -1,0 +1,8 @@
+/**
+ * The agent: ferry's long-running service.
+ * @module
+ */
+
+export * from "./agent.ts";
+export * from "./status.ts";
+export * from "./schedule.ts";

@@ -1,0 +1,62 @@
+/**
+ * What the agent reports about itself for `ferry status`: written as JSON to
+ * `SPOOL/.ferry/agent-status.json` (atomically) every few seconds and after
+ * every event, and read back by `ferry status`.
+ * @module
+ */
+
+import { writeFileAtomic } from "../fsutil/mod.ts";
+import type { MediaState } from "../media/mod.ts";
+
+/** The state of one configured link. */
+export interface LinkState {
+  node: string;
+  state: "starting" | "connected" | "waiting-window" | "retrying" | "stopped";
+  since: string;
+  lastError?: string;
+  budgetLeftSec?: number | null;
+  queuePackets?: number;
+  queueBytes?: number;
+  queueEmptyAt?: string;
+  lastSession?: { endedAt: string; reason: string; sent: number; received: number };
+}
+
+/** The whole agent status. */
+export interface AgentStatus {
+  pid: number;
+  startedAt: string;
+  updatedAt: string;
+  toss: {
+    lastRun?: string;
+    tossed: number;
+    failed: number;
+    duplicates: number;
+    lastFailedAt?: string;
+  };
+  links: LinkState[];
+  media: MediaState;
+}
+
+/** Where the agent status lives in a spool. */
+export function agentStatusPath(spool: string): string {
+  return `${spool}/.ferry/agent-status.json`;
+}
+
+/** Writes the status file. */
+export async function writeAgentStatus(spool: string, status: AgentStatus): Promise<void> {
+  status.updatedAt = new Date().toISOString();
+  await Deno.mkdir(`${spool}/.ferry`, { recursive: true });
+  await writeFileAtomic(
+    agentStatusPath(spool),
+    new TextEncoder().encode(JSON.stringify(status, null, 2) + "\n"),
+  );
+}
+
+/** Reads the status file; null when there is none or it does not parse. */
+export async function readAgentStatus(spool: string): Promise<AgentStatus | null> {
+  try {
+    return JSON.parse(await Deno.readTextFile(agentStatusPath(spool))) as AgentStatus;
+  } catch {
+    return null;
+  }
+}

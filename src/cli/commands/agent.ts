@@ -1,0 +1,184 @@
+/**
+ * `ferry agent` (the service) and `ferry status` (what it and the spool are
+ * doing, at a glance).
+ * @module
+ */
+
+import type { Command } from "commander";
+import { type AgentStatus, readAgentStatus, runAgent } from "../../agent/mod.ts";
+import { humanBytes } from "../../log/humanize.ts";
+import { nodeStat } from "../../spool/mod.ts";
+import type { CliContext } from "../context.ts";
+import { loadNodeContext } from "../node.ts";
+
+function ago(iso: string | undefined, now: number): string {
+  if (!iso) return "never";
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 90) return `${s}s ago`;
+  if (s < 5400) return `${Math.round(s / 60)}m ago`;
+  if (s < 172800) return `${Math.round(s / 3600)}h ago`;
+  return `${Math.round(s / 86400)}d ago`;
+}
+
+function alive(status: AgentStatus | null): boolean {
+  if (!status) return false;
+  try {
+    Deno.kill(status.pid, "SIGCONT");
+  } catch {
+    return false;
+  }
+  return Date.now() - Date.parse(status.updatedAt) < 60_000;
+}
+
+/** Registers `ferry agent` and `ferry status`. */
+export function registerAgent(program: Command, ctx: CliContext): void {
+  program.command("agent")
+    .description(
+      "run the ferry service: toss loop, media watcher, sync folders and radio links (for systemd)",
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  ferry --config /etc/ferry/ferry.hjson agent\n  systemctl enable --now ferry-agent   # see systemd/README.md\n",
+    )
+    .action(async () => {
+      const node = await loadNodeContext(ctx);
+      const stop = new AbortController();
+      const onSignal = (sig: Deno.Signal) => () => {
+        if (!stop.signal.aborted) node.log.info("agent-stopping", { signal: sig });
+        stop.abort();
+      };
+      const term = onSignal("SIGTERM");
+      const int = onSignal("SIGINT");
+      Deno.addSignalListener("SIGTERM", term);
+      Deno.addSignalListener("SIGINT", int);
+      try {
+        await runAgent(node, { signal: stop.signal });
+      } finally {
+        Deno.removeSignalListener("SIGTERM", term);
+        Deno.removeSignalListener("SIGINT", int);
+      }
+    });
+
+  program.command("status")
+    .description("show queues per neighbour, links, media and the last toss, at a glance")
+    .option("--json", "print JSON")
+    .addHelpText("after", "\nExamples:\n  ferry status\n  ferry status --json | jq .links\n")
+    .action(async (opts: { json?: boolean }) => {
+      const node = await loadNodeContext(ctx);
+      const agent = await readAgentStatus(node.spool.root);
+      const running = alive(agent);
+      const neighbours = [];
+      for (
+        const n of [...node.config.neigh.values()].filter((x) => x.name !== "self").sort((a, b) =>
+          a.name.localeCompare(b.name)
+        )
+      ) {
+        const st = await nodeStat(node.spool, n.name, n.idText);
+        neighbours.push({
+          node: n.name,
+          id: n.idText,
+          toSend: {
+            packets: st.txPackets,
+            bytes: st.txBytes,
+            oldest: st.oldestTxMs ? new Date(st.oldestTxMs).toISOString() : null,
+          },
+          received: {
+            packets: st.rxPackets,
+            bytes: st.rxBytes,
+            oldest: st.oldestRxMs ? new Date(st.oldestRxMs).toISOString() : null,
+          },
+          partial: { packets: st.partPackets, bytes: st.partBytes },
+        });
+      }
+      const report = {
+        node: node.config.ferry.name,
+        id: node.self.idText,
+        agent: agent
+          ? { running, pid: agent.pid, startedAt: agent.startedAt, updatedAt: agent.updatedAt }
+          : null,
+        neighbours,
+        links: agent?.links ??
+          node.config.ferry.links.map((l) => ({ node: l.node, state: "stopped" })),
+        media: agent?.media ?? null,
+        toss: agent?.toss ?? null,
+      };
+      if (opts.json) {
+        ctx.out(JSON.stringify(report, null, 2) + "\n");
+        return;
+      }
+      const now = Date.now();
+      const lines: string[] = [];
+      lines.push(`ferry node ${report.node} (${report.id})`);
+      lines.push(
+        agent
+          ? `agent: ${running ? "running" : "NOT running"} (pid ${agent.pid}, started ${
+            ago(agent.startedAt, now)
+          }, status ${ago(agent.updatedAt, now)})`
+          : "agent: no status yet (not started on this spool)",
+      );
+      lines.push(
+        "",
+        "neighbour        to send                               received, not tossed yet",
+      );
+      for (const n of neighbours) {
+        const tx = n.toSend.packets
+          ? `${n.toSend.packets} pkt ${humanBytes(n.toSend.bytes)}, oldest ${
+            ago(n.toSend.oldest ?? undefined, now)
+          }`
+          : "-";
+        const rx = n.received.packets
+          ? `${n.received.packets} pkt ${humanBytes(n.received.bytes)}`
+          : "-";
+        const part = n.partial.packets ? ` (+${n.partial.packets} partial)` : "";
+        lines.push(`${n.node.padEnd(16)} ${tx.padEnd(37)} ${rx}${part}`);
+      }
+      if (report.links.length > 0) {
+        lines.push("", "links");
+        for (const l of report.links as AgentStatus["links"]) {
+          const budget = l.budgetLeftSec === undefined
+            ? ""
+            : l.budgetLeftSec === null
+            ? ", no duty limit"
+            : `, budget left ${l.budgetLeftSec}s`;
+          const queue = l.queuePackets
+            ? `, ${l.queuePackets} pkt queued, empty by ${l.queueEmptyAt?.slice(11, 16)}`
+            : "";
+          const err = l.lastError ? `, last error: ${l.lastError}` : "";
+          lines.push(
+            `  ${l.node.padEnd(14)} ${l.state} ${ago(l.since, now)}${budget}${queue}${err}`,
+          );
+        }
+      }
+      if (report.media) {
+        const m = report.media;
+        lines.push("", "media");
+        lines.push(`  present: ${m.present.length ? m.present.join(", ") : "none"}`);
+        if (m.lastMedium) {
+          lines.push(
+            `  last: ${m.lastMedium.mountPoint} ${
+              ago(m.lastMedium.at, now)
+            }: ${m.lastMedium.imported} in, ${m.lastMedium.exported} out, ${
+              m.lastMedium.safe ? "safe to remove" : "NOT safe"
+            }${m.lastMedium.problems.length ? ` (${m.lastMedium.problems.join("; ")})` : ""}`,
+          );
+        }
+        for (const f of m.syncFolders) {
+          lines.push(
+            `  sync ${f.path}: scanned ${
+              ago(f.lastScan, now)
+            }, ${f.imported} in, ${f.exported} out${f.error ? `, error: ${f.error}` : ""}`,
+          );
+        }
+      }
+      if (report.toss) {
+        const t = report.toss;
+        lines.push(
+          "",
+          `toss: last run ${
+            ago(t.lastRun, now)
+          }; ${t.tossed} tossed, ${t.failed} failed, ${t.duplicates} duplicates since start`,
+        );
+      }
+      ctx.out(lines.join("\n") + "\n");
+    });
+}
