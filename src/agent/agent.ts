@@ -26,6 +26,7 @@ import {
 } from "../media/mod.ts";
 import { runConfiguredLink } from "../radio/run_link.ts";
 import { RetryMemory, toss } from "../toss/mod.ts";
+import { decodedBytesMaxDefault, processQueue } from "../queue/mod.ts";
 import { createNotifier, type Notifier } from "../../hw/systemd/notify.ts";
 import type { Led } from "../../hw/led/mod.ts";
 import { Kick, sleep } from "./kick.ts";
@@ -63,6 +64,13 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
     toss: { tossed: 0, failed: 0, duplicates: 0 },
     links: settings.links.map((l) => ({ node: l.node, state: "starting", since: nowIso() })),
     media: { present: [], syncFolders: [] },
+    queues: settings.queues.map((q) => ({
+      dir: q.dir,
+      ran: 0,
+      nextSeq: null,
+      waitingFor: null,
+      failure: null,
+    })),
   };
   const kick = new Kick();
   const saveStatus = () =>
@@ -160,10 +168,54 @@ async function tossLoop(
         });
         await save();
       }
+      await runQueues(ctx, status);
     } catch (err) {
       ctx.log.error("toss-loop-error", { error: (err as Error).message });
     }
     await kick.wait(cycleMs, signal);
+  }
+}
+
+/** Runs each configured queue as far as its sequence allows. */
+async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<void> {
+  for (const q of ctx.config.ferry.queues) {
+    const log = ctx.log.child({ queue: q.dir });
+    const entry = status.queues.find((s) => s.dir === q.dir)!;
+    try {
+      const [command, ...args] = q.command;
+      const summary = await processQueue(q.dir, {
+        command: command!,
+        args,
+        allowJobParams: q.allowJobParams,
+        ignorePayload: false,
+        ...(q.timeoutSec !== undefined ? { timeoutSecs: q.timeoutSec } : {}),
+        outputTo: "SaveBoth",
+        ...(q.decoder !== undefined ? { decoder: q.decoder } : {}),
+        decodedBytesMax: decodedBytesMaxDefault,
+        log,
+        onError: q.onError,
+        orderBy: "Sequence",
+        neverDelete: false,
+      });
+      entry.lastRun = nowIso();
+      entry.ran += summary.attempted;
+      entry.nextSeq = summary.nextSeq?.toString() ?? null;
+      entry.waitingFor = summary.stop === "waiting" ? entry.nextSeq : null;
+      entry.failure = summary.failure
+        ? `job ${summary.failure.seq}: ${summary.failure.reason}`
+        : null;
+      if (summary.attempted > 0) {
+        log.info("queue-ran", {
+          jobs: summary.attempted,
+          failed: summary.failed,
+          nextSeq: entry.nextSeq,
+          stop: summary.stop,
+        });
+      }
+    } catch (err) {
+      entry.failure = (err as Error).message;
+      log.error("queue-failed", { error: entry.failure });
+    }
   }
 }
 

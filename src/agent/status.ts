@@ -35,6 +35,19 @@ export interface AgentStatus {
   };
   links: LinkState[];
   media: MediaState;
+  queues: QueueState[];
+}
+
+/** The state of one processed queue. */
+export interface QueueState {
+  dir: string;
+  lastRun?: string;
+  /** Jobs run since the agent started. */
+  ran: number;
+  nextSeq: string | null;
+  /** The sequence number the queue waits for (a gap), or null. */
+  waitingFor: string | null;
+  failure: string | null;
 }
 
 /** Where the agent status lives in a spool. */

@@ -17,6 +17,7 @@ import { type IssueList, joinPath } from "./issues.ts";
 import { isObj, type Obj, readBool, readInt, readObj, readStr, warnUnknownKeys } from "./read.ts";
 import type { LogLevel } from "../log/logger.ts";
 import { type LinkSettings, readLinks } from "./ferry_links.ts";
+import { type QueueSettings, readQueues } from "./ferry_queues.ts";
 import {
   type MediaSettings,
   readMedia,
@@ -41,6 +42,7 @@ export interface FerrySettings {
   media?: MediaSettings;
   syncFolders: SyncFolderSettings[];
   links: LinkSettings[];
+  queues: QueueSettings[];
 }
 
 /** Defaults used when a key is absent. */
@@ -50,10 +52,11 @@ export const FERRY_DEFAULTS: FerrySettings = {
   toss: { cycleSec: 60, seen: true },
   syncFolders: [],
   links: [],
+  queues: [],
 };
 
 const LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
-const KNOWN = ["name", "log-level", "toss", "media", "sync-folders", "links"] as const;
+const KNOWN = ["name", "log-level", "toss", "media", "sync-folders", "links", "queues"] as const;
 
 /** Reads the `ferry` section (absent is fine: all defaults). */
 export function readFerrySection(
@@ -99,5 +102,6 @@ export function readFerrySection(
   if (media) out.media = media;
   out.syncFolders = readSyncFolders(issues, section, neighNames);
   out.links = readLinks(issues, section, neighNames);
+  out.queues = readQueues(issues, section);
   return out;
 }

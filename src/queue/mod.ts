@@ -124,3 +124,4 @@ export {
 } from "./process.ts";
 export { decoderShell } from "./decoder.ts";
 export * as limits from "./limits.ts";
+export { decodedBytesMaxDefault, enqueueBytesMaxDefault } from "./limits.ts";

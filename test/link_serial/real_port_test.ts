@@ -47,7 +47,7 @@ Deno.test("two ferry link processes over socat ptys at 9600 baud, through a rela
         "run",
         "-A",
         "--quiet",
-        `${REPO_ROOT}/test/link_serial/relay.ts`,
+        `${REPO_ROOT}/scripts/lossy_relay.ts`,
         left.paths[1],
         right.paths[0],
         "0.05",

@@ -101,6 +101,7 @@ export function registerAgent(program: Command, ctx: CliContext): void {
           node.config.ferry.links.map((l) => ({ node: l.node, state: "stopped" })),
         media: agent?.media ?? null,
         toss: agent?.toss ?? null,
+        queues: agent?.queues ?? [],
       };
       if (opts.json) {
         ctx.out(JSON.stringify(report, null, 2) + "\n");
@@ -167,6 +168,18 @@ export function registerAgent(program: Command, ctx: CliContext): void {
             `  sync ${f.path}: scanned ${
               ago(f.lastScan, now)
             }, ${f.imported} in, ${f.exported} out${f.error ? `, error: ${f.error}` : ""}`,
+          );
+        }
+      }
+      if (report.queues.length > 0) {
+        lines.push("", "queues");
+        for (const q of report.queues) {
+          const wait = q.waitingFor ? `, waiting for job ${q.waitingFor}` : "";
+          const fail = q.failure ? `, FAILED: ${q.failure}` : "";
+          lines.push(
+            `  ${q.dir}: ${q.ran} job(s) run, next ${q.nextSeq ?? "?"}${wait}${fail}, last run ${
+              ago(q.lastRun, now)
+            }`,
           );
         }
       }

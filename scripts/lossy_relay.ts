@@ -1,13 +1,13 @@
 /**
  * A lossy relay between two serial ports, standing in for a bad radio path
- * in the real-port test: it forwards bytes both ways, cutting the stream
+ * in the real-port test and the demo: it forwards bytes both ways, cutting the stream
  * into ferry's COBS frames (0x00 delimited) and dropping or corrupting
  * whole frames at random (seeded). Run:
- *   deno run -A relay.ts PORT_A PORT_B DROP CORRUPT SEED
+ *   deno run -A scripts/lossy_relay.ts PORT_A PORT_B DROP CORRUPT SEED
  * It prints "relay-ready" once both ports are open and counts on exit.
  */
 
-import { openSerialPort } from "../../hw/serial/mod.ts";
+import { openSerialPort } from "../hw/serial/mod.ts";
 
 const [portA, portB, dropText = "0.1", corruptText = "0.05", seedText = "1"] = Deno.args;
 if (!portA || !portB) {
