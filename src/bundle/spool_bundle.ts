@@ -149,8 +149,13 @@ export async function readSpoolBundle(
         selfId: ctx.self.id,
         senders: ctx.senders,
       });
-      if (encodeBase32(header.sender) !== sender.idText) {
-        throw new RangeError("the packet's sender differs from its entry name");
+      // A relay writes packets it tossed under its own name; honour the originator's seen/.
+      const originator = encodeBase32(header.sender);
+      if (originator !== sender.idText && await ctx.spool.isSeen(originator, entry.id)) {
+        await Deno.remove(tmp);
+        summary.skipped++;
+        ctx.log.info("bundle-rx-skip", { pkt: entry.id, reason: "tossed before" });
+        return;
       }
       if (options.dryRun) {
         await Deno.remove(tmp);

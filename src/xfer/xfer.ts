@@ -233,8 +233,14 @@ async function receiveOne(
     summary.failed++;
     return;
   }
-  if (encodeBase32(header.sender) !== sender.idText) {
-    return skip("sent by another node than its folder says");
+  // A relay (an NNCP node that tossed a transit packet) writes the packet
+  // under its own folder while the packet is signed by its originator: keep
+  // it in the relay's rx, as nncp-xfer does, but honour the originator's seen/.
+  const originator = encodeBase32(header.sender);
+  if (originator !== sender.idText && await ctx.spool.isSeen(originator, e.name)) {
+    ctx.log.info("xfer-rx-seen", { file: path, reason: "tossed before" });
+    summary.skipped++;
+    return await removeSource();
   }
   if (options.niceMax !== undefined && header.nice > options.niceMax) {
     return skip("too nice", "debug");
