@@ -10,12 +10,32 @@ export interface HeldLock {
   unlock(): void;
 }
 
+function held(fd: Deno.FsFile, path: string): HeldLock {
+  let locked = true;
+  return {
+    path,
+    unlock() {
+      if (!locked) return;
+      locked = false;
+      try {
+        fd.unlockSync();
+      } finally {
+        fd.close();
+      }
+    },
+  };
+}
+
+async function openLockFile(path: string): Promise<Deno.FsFile> {
+  return await Deno.open(path, { read: true, write: true, create: true, mode: 0o666 });
+}
+
 /**
  * Takes an exclusive lock on `path` (created if missing) without waiting.
  * Returns `null` when another process holds it.
  */
 export async function tryLockFile(path: string): Promise<HeldLock | null> {
-  const fd = await Deno.open(path, { read: true, write: true, create: true, mode: 0o666 });
+  const fd = await openLockFile(path);
   let got: boolean;
   try {
     got = await fd.tryLock(true);
@@ -27,41 +47,17 @@ export async function tryLockFile(path: string): Promise<HeldLock | null> {
     fd.close();
     return null;
   }
-  let held = true;
-  return {
-    path,
-    unlock() {
-      if (!held) return;
-      held = false;
-      try {
-        fd.unlockSync();
-      } finally {
-        fd.close();
-      }
-    },
-  };
+  return held(fd, path);
 }
 
 /** Takes an exclusive lock on `path`, waiting for it. */
 export async function lockFile(path: string): Promise<HeldLock> {
-  const fd = await Deno.open(path, { read: true, write: true, create: true, mode: 0o666 });
+  const fd = await openLockFile(path);
   try {
     await fd.lock(true);
   } catch (err) {
     fd.close();
     throw err;
   }
-  let held = true;
-  return {
-    path,
-    unlock() {
-      if (!held) return;
-      held = false;
-      try {
-        fd.unlockSync();
-      } finally {
-        fd.close();
-      }
-    },
-  };
+  return held(fd, path);
 }

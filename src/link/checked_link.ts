@@ -22,7 +22,7 @@
 import type { ByteLink, FrameLink } from "../../hw/link/link.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import { cobsFrameLink } from "./cobs_link.ts";
-import { appendCrc32, stripCrc32 } from "./crc32.ts";
+import { appendCrc32, stripCrc32 } from "../encoding/crc32.ts";
 
 /** A frame link that only ever delivers frames whose check passed. */
 export interface CheckedLink extends FrameLink {

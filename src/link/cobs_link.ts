@@ -24,7 +24,7 @@ import type { ByteLink } from "../../hw/link/link.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import type { CheckedLink } from "./checked_link.ts";
 import { cobsChainStarts, cobsDecode, cobsEncode } from "./cobs.ts";
-import { appendCrc32, stripCrc32 } from "./crc32.ts";
+import { appendCrc32, stripCrc32 } from "../encoding/crc32.ts";
 
 /** Default largest encoded frame on the wire, delimiter included (one LoRa-sized packet). */
 export const encodedFrameBytesMaxDefault = 255;

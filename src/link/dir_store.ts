@@ -23,9 +23,10 @@
  */
 
 import { type Logger, silentLogger } from "../log/logger.ts";
+import { openPacketReader } from "./packet_reader.ts";
 import type { LinkStore, OutgoingPacket, PacketReader, PartialPacket, VerifyId } from "./store.ts";
 import { openPartial } from "./dir_store_partial.ts";
-import { fsyncDir, writeFileAtomic } from "./fs_atomic.ts";
+import { fsyncDir, writeFileAtomic } from "../fsutil/mod.ts";
 
 /** Niceness of an outgoing packet without an `ID.nice` file (NNCP's least urgent). */
 export const niceDefault = 255;
@@ -104,28 +105,7 @@ export class DirStore implements LinkStore {
   async openOutgoing(node: string, id: string): Promise<PacketReader> {
     checkId(id);
     const path = `${this.dir("outgoing", node)}/${id}`;
-    const file = await Deno.open(path, { read: true });
-    return {
-      async read(offset: number, length: number): Promise<Uint8Array> {
-        const out = new Uint8Array(length);
-        await file.seek(offset, Deno.SeekMode.Start);
-        let got = 0;
-        while (got < length) {
-          const n = await file.read(out.subarray(got));
-          if (n === null) {
-            throw new RangeError(
-              `Packet ${path} ended at ${offset + got}, wanted ${offset + length}`,
-            );
-          }
-          got += n;
-        }
-        return out;
-      },
-      close(): Promise<void> {
-        file.close();
-        return Promise.resolve();
-      },
-    };
+    return await openPacketReader(path);
   }
 
   async markSent(node: string, id: string): Promise<void> {

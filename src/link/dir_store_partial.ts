@@ -12,7 +12,7 @@
 
 import type { Logger } from "../log/logger.ts";
 import type { PartialPacket, ResumeState, VerifyId } from "./store.ts";
-import { fsyncDir, writeFileAtomic } from "./fs_atomic.ts";
+import { fsyncDir, writeFileAtomic } from "../fsutil/mod.ts";
 
 /** Where and what {@linkcode openPartial} opens. */
 export interface PartialOptions {

@@ -22,7 +22,7 @@
  * @module
  */
 
-import { crc32 } from "./crc32.ts";
+import { crc32 } from "../encoding/crc32.ts";
 import { type ControlBody, type ControlFrame, protocolVersion } from "./frames.ts";
 
 /** What a received HELLO meant. */

@@ -12,6 +12,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Spool } from "../spool/mod.ts";
 import { idOfFile } from "../xfer/mod.ts";
 import { openPartial } from "./dir_store_partial.ts";
+import { openPacketReader } from "./packet_reader.ts";
 import type { LinkStore, OutgoingPacket, PacketReader, PartialPacket } from "./store.ts";
 
 /** Outgoing packets listed per session scan at most. */
@@ -38,26 +39,7 @@ export class SpoolLinkStore implements LinkStore {
 
   async openOutgoing(node: string, id: string): Promise<PacketReader> {
     const path = this.#spool.packetPath(node, "tx", id);
-    const file = await Deno.open(path, { read: true });
-    return {
-      async read(offset: number, length: number): Promise<Uint8Array> {
-        const out = new Uint8Array(length);
-        await file.seek(offset, Deno.SeekMode.Start);
-        let got = 0;
-        while (got < length) {
-          const n = await file.read(out.subarray(got));
-          if (n === null) {
-            throw new RangeError(`${path} ended at ${offset + got}, wanted ${offset + length}`);
-          }
-          got += n;
-        }
-        return out;
-      },
-      close(): Promise<void> {
-        file.close();
-        return Promise.resolve();
-      },
-    };
+    return await openPacketReader(path);
   }
 
   async markSent(node: string, id: string): Promise<void> {

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { crc32 } from "./crc32.ts";
+import { crc32 } from "../encoding/crc32.ts";
 import { JobFormatError } from "./errors.ts";
 import { decodeMeta, encodeMeta, type JobMeta } from "./job_meta.ts";
 import { metaBytesMax } from "./limits.ts";

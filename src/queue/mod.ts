@@ -53,7 +53,7 @@
  * @module
  */
 
-export { crc32 } from "./crc32.ts";
+export { crc32 } from "../encoding/crc32.ts";
 export {
   DecodedTooLargeError,
   DecoderFailedError,

@@ -1,8 +1,8 @@
 import { assert, assertEquals } from "../assert.ts";
-import { crc32, stripCrc32 } from "../../src/link/crc32.ts";
+import { crc32, stripCrc32 } from "../../src/encoding/crc32.ts";
 import { cobsChainStarts, cobsDecode, cobsEncode } from "../../src/link/cobs.ts";
 import { CobsDeframer, cobsMtu, cobsWireBytes, encodeCobsFrame } from "../../src/link/cobs_link.ts";
-import { appendCrc32 } from "../../src/link/crc32.ts";
+import { appendCrc32 } from "../../src/encoding/crc32.ts";
 import { Prng } from "../../hw/emulator/prng.ts";
 
 const text = new TextEncoder();

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../assert.ts";
 import { decodeBase32 } from "../../src/encoding/base32.ts";
-import { appendCrc32 } from "../../src/link/crc32.ts";
+import { appendCrc32 } from "../../src/encoding/crc32.ts";
 import { type DataFrame, encodeFrame, type Frame } from "../../src/link/frames.ts";
 import type { Side } from "../../hw/emulator/radio_channel.ts";
 import { Pair } from "./_scenario.ts";

@@ -1,6 +1,6 @@
 import { assert, assertEquals } from "../assert.ts";
 import { decodeBase32 } from "../../src/encoding/base32.ts";
-import { appendCrc32 } from "../../src/link/crc32.ts";
+import { appendCrc32 } from "../../src/encoding/crc32.ts";
 import { encodeFrame, type Frame, idTag } from "../../src/link/frames.ts";
 import { linkLimitsDefault } from "../../src/link/limits.ts";
 import type { LinkSessionResult } from "../../src/link/session_types.ts";

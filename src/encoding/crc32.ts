@@ -1,6 +1,7 @@
 /**
  * CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320, as in zlib and
- * Ethernet): the check on every frame ferry sends over a link.
+ * Ethernet, and Filespooler): the check on every frame ferry sends over a
+ * link, and on Filespooler job files.
  *
  * @example
  * ```ts
