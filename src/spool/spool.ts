@@ -23,7 +23,6 @@ import {
   type HeldLock,
   isNotFound,
   tempName,
-  touchDurable,
   tryLockFile,
 } from "../fsutil/mod.ts";
 import { encHeaderBytes, NotAPacketError, parseSpoolHeader, type SpoolHeader } from "./header.ts";
@@ -201,14 +200,19 @@ export class Spool {
     return { ...header, id, path, size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
   }
 
-  /** Writes a packet's `hdr/` file (temp in `hdr/`, then rename). */
+  /** Writes a packet's `hdr/` file (temp in `SPOOL/tmp`, then rename). */
   async writeHdr(node: string, xx: Xx, id: string, raw: Uint8Array): Promise<void> {
     if (this.noHdr) return;
     const hdrDir = `${this.dir(node, xx)}/hdr`;
     await Deno.mkdir(hdrDir, { recursive: true });
-    const tmp = tempName(hdrDir, id);
-    await Deno.writeFile(tmp, raw);
-    await Deno.rename(tmp, `${hdrDir}/${id}`);
+    const tmp = await this.tempPath(`hdr-${id}`);
+    try {
+      await Deno.writeFile(tmp, raw, { createNew: true });
+      await Deno.rename(tmp, `${hdrDir}/${id}`);
+    } catch (err) {
+      await Deno.remove(tmp).catch(() => {});
+      throw err;
+    }
   }
 
   /** A new temporary file path in `SPOOL/tmp`. */
@@ -235,8 +239,13 @@ export class Spool {
     return final;
   }
 
-  /** Removes a packet and its `hdr/` file; true when it was there. */
+  /**
+   * Removes a packet and its `hdr/` file; true when it was there. The `hdr/`
+   * file goes first: an interruption leaves at worst a packet without one
+   * (listing writes it again), never a `hdr/` file without its packet.
+   */
   async remove(node: string, xx: Xx, id: string): Promise<boolean> {
+    await Deno.remove(this.hdrPath(node, xx, id)).catch(() => {});
     let removed = true;
     try {
       await Deno.remove(this.packetPath(node, xx, id));
@@ -244,7 +253,6 @@ export class Spool {
       if (!isNotFound(err)) throw err;
       removed = false;
     }
-    await Deno.remove(this.hdrPath(node, xx, id)).catch(() => {});
     if (removed) await fsyncDir(this.dir(node, xx)).catch(() => {});
     return removed;
   }
@@ -260,10 +268,28 @@ export class Spool {
     }
   }
 
-  /** Records durably that the packet was tossed. */
-  async markSeen(node: string, id: string): Promise<void> {
+  /**
+   * Records durably that the packet was tossed: a `seen/` marker holding
+   * `note` (NNCP only looks at its name), written in `SPOOL/tmp` first so an
+   * interruption leaves nothing half-written in `seen/`.
+   */
+  async markSeen(node: string, id: string, note = ""): Promise<void> {
     await Deno.mkdir(`${this.dir(node, "rx")}/seen`, { recursive: true });
-    await touchDurable(this.seenPath(node, id));
+    const tmp = await this.tempPath(`seen-${id}`);
+    try {
+      const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
+      try {
+        const bytes = new TextEncoder().encode(note);
+        for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
+        await file.sync();
+      } finally {
+        file.close();
+      }
+      await commitRename(tmp, this.seenPath(node, id));
+    } catch (err) {
+      await Deno.remove(tmp).catch(() => {});
+      throw err;
+    }
   }
 
   /** True when the queue already holds `id` (complete). */

@@ -9,10 +9,11 @@
  */
 
 import type { Neighbour } from "../config/mod.ts";
-import { freeBytes, writeFileAtomic } from "../fsutil/mod.ts";
+import { freeBytes } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import { decryptPacket, PacketError } from "../packet/mod.ts";
 import { type NodeContext } from "../node/context.ts";
+import { sweepSpoolTemps } from "../node/sweep.ts";
 import type { SpoolEntry } from "../spool/mod.ts";
 import { type Delivery, type DispatchOptions, planDelivery, type Receiver } from "./dispatch.ts";
 import { TossRefusal } from "./refusal.ts";
@@ -105,13 +106,7 @@ export async function tossPacket(
       file.close();
     }
     const msg = await plan!.finish();
-    if (options.seen) {
-      await Deno.mkdir(`${ctx.spool.dir(folder, "rx")}/seen`, { recursive: true });
-      await writeFileAtomic(
-        ctx.spool.seenPath(folder, entry.id),
-        new TextEncoder().encode(plan!.seenNote),
-      );
-    }
+    if (options.seen) await ctx.spool.markSeen(folder, entry.id, plan!.seenNote);
     await plan!.cleanup();
     await ctx.spool.remove(folder, "rx", entry.id);
     ctx.log.info("rx", { from: from.name, pkt: entry.id, msg });
@@ -145,6 +140,7 @@ export async function toss(ctx: NodeContext, options: TossOptions): Promise<Toss
   const summary: TossSummary = { tossed: 0, failed: 0, duplicates: 0, busy: [] };
   const nodes = options.nodes ?? [...ctx.config.neigh.values()];
   const folders = [...new Set(nodes.map((n) => n.idText))];
+  await sweepSpoolTemps(ctx);
   for (const folder of folders) {
     if (options.signal?.aborted) break;
     const lock = await ctx.spool.lock(folder, "toss");

@@ -13,13 +13,13 @@
  */
 
 import type { Neighbour } from "../config/mod.ts";
-import { encodeBase32 } from "../encoding/base32.ts";
 import { commitRename, freeBytes, fsyncDir, isNotFound, tempName } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import { PacketError, readPacketHeader } from "../packet/mod.ts";
 import { createProgress } from "../progress/progress.ts";
-import { isId, type SpoolEntry } from "../spool/mod.ts";
+import { isId, type SpoolEntry, sweepStaleTemps } from "../spool/mod.ts";
 import type { NodeContext } from "../node/context.ts";
+import { sweepSpoolTemps } from "../node/sweep.ts";
 import { copyWithId, idOfFile } from "./copy.ts";
 
 /** Limits on what a medium may hold; everything on it is hostile input. */
@@ -105,6 +105,7 @@ export async function xfer(
   const summary = emptySummary();
   const info = await Deno.stat(dir);
   if (!info.isDirectory) throw new RangeError(`${dir} is not a folder`);
+  await sweepSpoolTemps(ctx);
   if (options.rx) await receive(ctx, dir, options, limits, summary);
   if (options.tx) await send(ctx, dir, options, limits, summary);
   return summary;
@@ -132,6 +133,23 @@ async function receive(
     return;
   }
   const only = options.nodes ? new Set(options.nodes.map((n) => n.idText)) : null;
+  try {
+    await receiveSenders(ctx, selfDir, only, options, limits, summary);
+  } catch (err) {
+    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    ctx.log.error("xfer-rx-read", { dir: selfDir, error: (err as Error).message });
+    summary.failed++;
+  }
+}
+
+async function receiveSenders(
+  ctx: NodeContext,
+  selfDir: string,
+  only: Set<string> | null,
+  options: XferOptions,
+  limits: XferLimits,
+  summary: XferSummary,
+) {
   for await (
     const senderEntry of boundedDir(
       selfDir,
@@ -225,9 +243,8 @@ async function receiveOne(
     summary.failed++;
     return;
   }
-  if (encodeBase32(header.sender) !== sender.idText) {
-    return skip("sent by another node than its folder says");
-  }
+  // The folder names the node that wrote the packet to the medium; the header names
+  // its originator, which differs for relayed packets (checked against its key above).
   if (options.niceMax !== undefined && header.nice > options.niceMax) {
     return skip("too nice", "debug");
   }
@@ -302,6 +319,14 @@ async function send(
     }
     try {
       await sendNode(ctx, dir, node, options, limits, summary);
+    } catch (err) {
+      if (err instanceof DOMException && err.name === "AbortError") throw err;
+      ctx.log.error("xfer-tx-node", {
+        node: node.name,
+        error: (err as Error).message,
+        reason: "nothing more is sent to this node in this run; the packets stay in the spool",
+      });
+      summary.failed++;
     } finally {
       lock.unlock();
     }
@@ -335,6 +360,14 @@ async function sendNode(
   if (!(await ensureRealDir(nodeDir, options.mkdir))) return;
   const dstDir = `${nodeDir}/${ctx.self.idText}`;
   await ensureRealDir(dstDir, true);
+  const stale = await sweepStaleTemps(dstDir);
+  if (stale.length > 0) {
+    ctx.log.info("xfer-tx-temp-removed", {
+      node: node.name,
+      files: stale.length,
+      reason: "half-written copies left on the medium by an interrupted run",
+    });
+  }
   const entries: SpoolEntry[] = [];
   for await (const e of ctx.spool.list(node.idText, "tx")) {
     if (options.niceMax === undefined || e.nice <= options.niceMax) entries.push(e);
@@ -345,8 +378,7 @@ async function sendNode(
     options.signal?.throwIfAborted();
     const final = `${dstDir}/${e.id}`;
     if (await Deno.lstat(final).then(() => true, () => false)) {
-      ctx.log.debug("xfer-tx-exists", { node: node.name, pkt: e.id });
-      continue;
+      if (await alreadyOnMedium(ctx, node, e, final, options, summary)) continue;
     }
     if (e.size > limits.mediumFileBytesMax) {
       ctx.log.warn("xfer-tx-too-big-for-medium", {
@@ -431,4 +463,51 @@ async function sendNode(
       else summary.failed++;
     }
   }
+}
+
+/**
+ * A packet whose file is already on the medium: with `keep` it is left as
+ * is; otherwise an earlier run was interrupted between writing it and
+ * removing it from the spool, so the copy is read back and, when it is
+ * intact, the spool copy is removed now (a damaged copy is replaced).
+ * Returns true when nothing more is to be done for the packet.
+ */
+async function alreadyOnMedium(
+  ctx: NodeContext,
+  node: Neighbour,
+  e: SpoolEntry,
+  final: string,
+  options: XferOptions,
+  summary: XferSummary,
+): Promise<boolean> {
+  if (options.keep) {
+    ctx.log.debug("xfer-tx-exists", { node: node.name, pkt: e.id });
+    return true;
+  }
+  const back = await idOfFile(final, options.signal).catch((err) => {
+    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    return null;
+  });
+  if (back !== e.id) {
+    ctx.log.warn("xfer-tx-replace", {
+      node: node.name,
+      pkt: e.id,
+      reason: "the copy on the medium does not match its name; writing it again",
+    });
+    await Deno.remove(final);
+    return false;
+  }
+  summary.sent++;
+  summary.sentBytes += e.size;
+  ctx.log.info("xfer-tx", { to: node.name, pkt: e.id, size: e.size, note: "copied before" });
+  await ctx.record("xfer-tx", [["XX", "tx"], ["Node", node.idText], ["Pkt", e.id], [
+    "Size",
+    e.size,
+  ], [
+    "Msg",
+    `Packet transfer, sent to ${node.name}: ${e.id} (${humanBytes(e.size)}), ` +
+    "found on the medium after an interruption",
+  ]]);
+  await ctx.spool.remove(node.idText, "tx", e.id);
+  return true;
 }
