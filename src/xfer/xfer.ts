@@ -161,9 +161,17 @@ async function receiveSenders(
     const senderDir = `${selfDir}/${senderEntry.name}`;
     const sender = ctx.config.neighById.get(senderEntry.name);
     if (!senderEntry.isDirectory || senderEntry.isSymlink || !sender) {
-      ctx.log.debug("xfer-rx-skip", {
+      // Hidden entries are other tools' business (sync clients' temp files); packets for us
+      // from a node we do not know, or a folder replaced by something else, are worth a warning.
+      const idLike = isId(senderEntry.name);
+      const level = senderEntry.name.startsWith(".") ? "debug" : idLike ? "warn" : "info";
+      ctx.log[level]("xfer-rx-skip", {
         path: senderDir,
-        reason: sender ? "not a real folder" : "not a known node",
+        reason: sender
+          ? "not a real folder (a symlink or file)"
+          : idLike
+          ? "from a node that is not in the configuration (add it to neigh to accept its packets)"
+          : "not a node id; left alone",
       });
       summary.skipped++;
       continue;
@@ -198,11 +206,13 @@ async function receiveOne(
   summary: XferSummary,
 ) {
   const path = `${senderDir}/${e.name}`;
-  const skip = (reason: string, level: "debug" | "warn" = "warn") => {
+  const skip = (reason: string, level: "debug" | "info" | "warn" = "warn") => {
     ctx.log[level]("xfer-rx-skip", { file: path, reason });
     summary.skipped++;
   };
-  if (!isId(e.name)) return skip("not a packet name", "debug");
+  if (!isId(e.name)) {
+    return skip("not a packet name; left alone", e.name.startsWith(".") ? "debug" : "info");
+  }
   if (!e.isFile || e.isSymlink) return skip("not a regular file");
   const removeSource = async () => {
     if (!options.keep) {

@@ -73,8 +73,12 @@ export async function ferryStdout(node: TestNode, args: string[]): Promise<Uint8
 }
 
 /** Runs `ferry -c NODE.cfg ARGS` whatever its exit code. */
-export function ferryRun(node: TestNode, args: string[]): Promise<RunResult> {
-  return ferry(["-c", node.cfg, ...args]);
+export function ferryRun(
+  node: TestNode,
+  args: string[],
+  stdin?: string | Uint8Array,
+): Promise<RunResult> {
+  return ferry(["-c", node.cfg, ...args], stdin !== undefined ? { stdin } : {});
 }
 
 /** Runs the NNCP program `nncp-PROG -cfg NODE.cfg ARGS` and throws unless it exits 0. */
@@ -138,7 +142,7 @@ export function mediaDir(w: World, recipient: keyof typeof IDS, sender: keyof ty
 }
 
 /** Deterministic pseudo-random bytes (xorshift), so payloads differ without a source of entropy. */
-export function patternBytes(length: number, seed: number): Uint8Array {
+export function patternBytes(length: number, seed: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);
   let x = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < length; i++) {
@@ -157,4 +161,15 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/**
+ * Moves every packet `from` queued for `to` straight into `to`'s rx folder
+ * for `from`, as a medium would (no hdr/ files: the spool writes them).
+ */
+export async function handOver(w: World, from: keyof typeof IDS, to: keyof typeof IDS) {
+  const src = queueDir(w[from], to, "tx");
+  const dst = queueDir(w[to], from, "rx");
+  await Deno.mkdir(dst, { recursive: true });
+  for (const id of await packetsIn(src)) await Deno.rename(`${src}/${id}`, `${dst}/${id}`);
 }
