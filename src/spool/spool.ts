@@ -134,13 +134,16 @@ export class Spool {
 
   /**
    * Lists the packets of a queue in directory order, reading headers from
-   * `hdr/` when present (and writing missing ones, unless `nohdr`). Files that
-   * are not packets are reported to `onProblem` and left alone.
+   * `hdr/` when present (and writing missing ones, unless `nohdr` or
+   * `writeMissingHdr` is false: toss, which removes each packet it lists,
+   * saves the writes). Files that are not packets are reported to
+   * `onProblem` and left alone.
    */
   async *list(
     node: string,
     xx: Xx,
     onProblem?: (p: SpoolProblem) => void,
+    options: { writeMissingHdr?: boolean } = {},
   ): AsyncGenerator<SpoolEntry> {
     const dir = this.dir(node, xx);
     let iter: AsyncIterable<Deno.DirEntry>;
@@ -149,7 +152,7 @@ export class Spool {
       for await (const e of iter) {
         if (!e.isFile || !isId(e.name)) continue;
         const path = `${dir}/${e.name}`;
-        const entry = await this.#entry(node, xx, e.name, path, onProblem);
+        const entry = await this.#entry(node, xx, e.name, path, onProblem, options);
         if (entry) yield entry;
       }
     } catch (err) {
@@ -173,6 +176,7 @@ export class Spool {
     id: string,
     path: string,
     onProblem?: (p: SpoolProblem) => void,
+    options: { writeMissingHdr?: boolean } = {},
   ): Promise<SpoolEntry | null> {
     let info: Deno.FileInfo;
     try {
@@ -196,7 +200,9 @@ export class Spool {
       onProblem?.({ path, reason: (err as NotAPacketError).message });
       return null;
     }
-    if (!fromHdr && !this.noHdr) await this.writeHdr(node, xx, id, header.raw).catch(() => {});
+    if (!fromHdr && !this.noHdr && options.writeMissingHdr !== false) {
+      await this.writeHdr(node, xx, id, header.raw).catch(() => {});
+    }
     return { ...header, id, path, size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
   }
 
@@ -242,9 +248,16 @@ export class Spool {
   /**
    * Removes a packet and its `hdr/` file; true when it was there. The `hdr/`
    * file goes first: an interruption leaves at worst a packet without one
-   * (listing writes it again), never a `hdr/` file without its packet.
+   * (listing writes it again), never a `hdr/` file without its packet. With
+   * `durable: false` the folder is not fsynced (the caller syncs it once
+   * after a batch, with {@linkcode Spool.syncDir}).
    */
-  async remove(node: string, xx: Xx, id: string): Promise<boolean> {
+  async remove(
+    node: string,
+    xx: Xx,
+    id: string,
+    options: { durable?: boolean } = {},
+  ): Promise<boolean> {
     await Deno.remove(this.hdrPath(node, xx, id)).catch(() => {});
     let removed = true;
     try {
@@ -253,8 +266,13 @@ export class Spool {
       if (!isNotFound(err)) throw err;
       removed = false;
     }
-    if (removed) await fsyncDir(this.dir(node, xx)).catch(() => {});
+    if (removed && options.durable !== false) await this.syncDir(node, xx);
     return removed;
+  }
+
+  /** Flushes a queue folder's entries to disk (best effort). */
+  async syncDir(node: string, xx: Xx): Promise<void> {
+    await fsyncDir(this.dir(node, xx)).catch(() => {});
   }
 
   /** True when a packet from `node` with `id` was tossed before. */
@@ -270,26 +288,26 @@ export class Spool {
 
   /**
    * Records durably that the packet was tossed: a `seen/` marker holding
-   * `note` (NNCP only looks at its name), written in `SPOOL/tmp` first so an
-   * interruption leaves nothing half-written in `seen/`.
+   * `note` (NNCP only looks at its name), written in `SPOOL/tmp` and renamed
+   * into place, so an interruption never leaves a half-written marker; the
+   * `seen/` folder is fsynced. The note itself is not fsynced: after a power
+   * cut it may be empty, which costs at most a leftover temporary link.
    */
   async markSeen(node: string, id: string, note = ""): Promise<void> {
-    await Deno.mkdir(`${this.dir(node, "rx")}/seen`, { recursive: true });
+    const seenDir = `${this.dir(node, "rx")}/seen`;
     const tmp = await this.tempPath(`seen-${id}`);
     try {
-      const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
-      try {
-        const bytes = new TextEncoder().encode(note);
-        for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
-        await file.sync();
-      } finally {
-        file.close();
-      }
-      await commitRename(tmp, this.seenPath(node, id));
+      await Deno.writeFile(tmp, new TextEncoder().encode(note), { createNew: true, mode: 0o644 });
+      await Deno.rename(tmp, this.seenPath(node, id)).catch(async (err) => {
+        if (!isNotFound(err)) throw err;
+        await Deno.mkdir(seenDir, { recursive: true }); // the first marker of this node
+        await Deno.rename(tmp, this.seenPath(node, id));
+      });
     } catch (err) {
       await Deno.remove(tmp).catch(() => {});
       throw err;
     }
+    await fsyncDir(seenDir);
   }
 
   /** True when the queue already holds `id` (complete). */

@@ -7,8 +7,9 @@
  * 2. once the packet verified, that file is fsynced and hard-linked to its
  *    final name (`NAME`, or `NAME.0`, `NAME.1`, ... as NNCP names collisions),
  *    and the folder fsynced;
- * 3. the `seen/` marker is written (holding the temporary path), then the
- *    temporary link and the packet are removed.
+ * 3. the `seen/` marker is written (holding the temporary path) and its
+ *    folder fsynced, then the temporary link and the packet are removed
+ *    (their folders are fsynced once at the end of the run).
  *
  * A restart after step 2 finds the temporary file with two links: the file
  * was delivered, so only step 3 is redone.
@@ -17,7 +18,7 @@
 
 import { dirname, fsyncDir, isNotFound } from "../fsutil/mod.ts";
 import type { PayloadSink } from "../packet/mod.ts";
-import { resolveInside, safeRelativeParts } from "./paths.ts";
+import { resolveInside, safeRelativeParts, UnsafePathError } from "./paths.ts";
 import { TossRefusal } from "./refusal.ts";
 
 /** Collision suffixes tried before giving up. */
@@ -51,18 +52,14 @@ export async function prepareFileDelivery(
   try {
     target = await resolveInside(incoming, dst);
   } catch (err) {
-    throw new TossRefusal("rx-bad-path", (err as Error).message);
+    if (err instanceof UnsafePathError) throw new TossRefusal("rx-bad-path", err.message);
+    throw err;
   }
   const dir = dirname(target);
   await Deno.mkdir(dir, { recursive: true });
   const tempPath = `${dir}/.ferry-${packetId}.tmp`;
-  let info: Deno.FileInfo | null = null;
-  try {
-    info = await Deno.lstat(tempPath);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  if (info && info.isFile && (info.nlink ?? 1) >= 2) {
+  const file = await createTemp(tempPath);
+  if (file === null) {
     return {
       tempPath,
       alreadyDelivered: true,
@@ -70,9 +67,7 @@ export async function prepareFileDelivery(
       finalPath: () => undefined,
     };
   }
-  if (info) await Deno.remove(tempPath);
   let final: string | undefined;
-  const file = await Deno.open(tempPath, { write: true, createNew: true, mode: 0o644 });
   let open = true;
   const close = () => {
     if (open) file.close();
@@ -97,6 +92,25 @@ export async function prepareFileDelivery(
   return { tempPath, sink, alreadyDelivered: false, finalPath: () => final };
 }
 
+/**
+ * Creates the temporary file of a delivery; null when it is there with a
+ * second link (an earlier run delivered it). A leftover with one link (an
+ * interrupted decryption) is replaced.
+ */
+async function createTemp(tempPath: string): Promise<Deno.FsFile | null> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      return await Deno.open(tempPath, { write: true, createNew: true, mode: 0o644 });
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    }
+    const info = await Deno.lstat(tempPath);
+    if (info.isFile && (info.nlink ?? 1) >= 2) return null;
+    await Deno.remove(tempPath, { recursive: info.isDirectory });
+  }
+  throw new Deno.errors.AlreadyExists(`${tempPath} keeps coming back; is another toss running?`);
+}
+
 /** Hard-links `from` to `to`, or `to.0`, `to.1`, ... whichever is free first. */
 async function linkFreeName(from: string, to: string): Promise<string> {
   let candidate = to;
@@ -115,11 +129,14 @@ async function linkFreeName(from: string, to: string): Promise<string> {
   );
 }
 
-/** Removes the temporary link of a finished delivery (a no-op when gone). */
+/**
+ * Removes the temporary link of a finished delivery (a no-op when gone).
+ * The folder is not fsynced here: toss syncs each touched folder once per
+ * run (a lost unlink only brings back a hidden link the `seen/` note names).
+ */
 export async function finishFileDelivery(tempPath: string): Promise<void> {
   try {
     await Deno.remove(tempPath);
-    await fsyncDir(dirname(tempPath));
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }

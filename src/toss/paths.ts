@@ -42,20 +42,34 @@ export function safeRelativeParts(path: string): string[] {
 }
 
 /**
- * Resolves `path` inside `base` and checks, after following symlinks of the
- * parts that exist, that the result is still inside `base`.
+ * Resolves `path` inside `base` and checks, following every symlink among
+ * the parts that exist, that the result is still inside `base`. A symlink
+ * that leads nowhere is refused too (what it names could be created later).
  */
 export async function resolveInside(base: string, path: string): Promise<string> {
   const parts = safeRelativeParts(path);
   const realBase = await Deno.realPath(base);
   let current = realBase;
-  for (const part of parts) {
-    const next = `${current}/${part}`;
+  for (let i = 0; i < parts.length; i++) {
+    const next = `${current}/${parts[i]}`;
+    let info: Deno.FileInfo;
+    try {
+      info = await Deno.lstat(next);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      return [next, ...parts.slice(i + 1)].join("/"); // nothing below exists: no symlink either
+    }
+    if (!info.isSymlink) {
+      current = next;
+      continue;
+    }
     try {
       current = await Deno.realPath(next);
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      current = next;
+      throw new UnsafePathError(
+        `the path ${JSON.stringify(path)} goes through a symlink that leads nowhere`,
+      );
     }
     if (current !== realBase && !current.startsWith(realBase + "/")) {
       throw new UnsafePathError(

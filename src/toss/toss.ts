@@ -9,7 +9,7 @@
  */
 
 import type { Neighbour } from "../config/mod.ts";
-import { freeBytes } from "../fsutil/mod.ts";
+import { freeBytes, fsyncDir } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import { decryptPacket, PacketError } from "../packet/mod.ts";
 import { type NodeContext } from "../node/context.ts";
@@ -51,12 +51,17 @@ function receiverOf(node: Neighbour): Receiver {
   };
 }
 
-/** Tosses one packet from `entry`; never throws for a bad or refused packet. */
+/**
+ * Tosses one packet from `entry`; never throws for a bad or refused packet.
+ * Folders whose changes need not be durable at once (removals) are added to
+ * `dirty`; the caller fsyncs them after the batch.
+ */
 export async function tossPacket(
   ctx: NodeContext,
   folder: string,
   entry: SpoolEntry,
   options: TossOptions,
+  dirty: Set<string> = new Set(),
 ): Promise<PacketOutcome> {
   const fields: [string, string | number][] = [["Node", entry.sender], ["Pkt", entry.id], [
     "Nice",
@@ -68,7 +73,8 @@ export async function tossPacket(
       const note = (await Deno.readTextFile(ctx.spool.seenPath(folder, entry.id)).catch(() => ""))
         .trim();
       if (note.startsWith("/")) await Deno.remove(note).catch(() => {});
-      await ctx.spool.remove(folder, "rx", entry.id);
+      await ctx.spool.remove(folder, "rx", entry.id, { durable: false });
+      dirty.add(ctx.spool.dir(folder, "rx"));
       ctx.log.info("rx-duplicate", { from: from?.name ?? entry.sender, pkt: entry.id });
       await ctx.record("rx-duplicate", [...fields, [
         "Msg",
@@ -108,7 +114,9 @@ export async function tossPacket(
     const msg = await plan!.finish();
     if (options.seen) await ctx.spool.markSeen(folder, entry.id, plan!.seenNote);
     await plan!.cleanup();
-    await ctx.spool.remove(folder, "rx", entry.id);
+    if (plan!.dirtyDir) dirty.add(plan!.dirtyDir);
+    await ctx.spool.remove(folder, "rx", entry.id, { durable: false });
+    dirty.add(ctx.spool.dir(folder, "rx"));
     ctx.log.info("rx", { from: from.name, pkt: entry.id, msg });
     await ctx.record("rx", [...fields, ...plan!.fields, ["Msg", msg]]);
     return "tossed";
@@ -156,17 +164,23 @@ export async function toss(ctx: NodeContext, options: TossOptions): Promise<Toss
           folder,
           "rx",
           (p) => ctx.log.warn("rx-not-packet", { file: p.path, reason: p.reason }),
+          { writeMissingHdr: false },
         )
       ) {
         entries.push(e);
       }
       entries.sort((a, b) => a.nice - b.nice || a.mtimeMs - b.mtimeMs);
-      for (const entry of entries) {
-        if (options.signal?.aborted) break;
-        const outcome = await tossPacket(ctx, folder, entry, options);
-        if (outcome === "tossed") summary.tossed++;
-        else if (outcome === "failed") summary.failed++;
-        else summary.duplicates++;
+      const dirty = new Set<string>();
+      try {
+        for (const entry of entries) {
+          if (options.signal?.aborted) break;
+          const outcome = await tossPacket(ctx, folder, entry, options, dirty);
+          if (outcome === "tossed") summary.tossed++;
+          else if (outcome === "failed") summary.failed++;
+          else summary.duplicates++;
+        }
+      } finally {
+        for (const dir of dirty) await fsyncDir(dir).catch(() => {});
       }
     } finally {
       lock.unlock();

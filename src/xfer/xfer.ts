@@ -20,7 +20,7 @@ import { createProgress } from "../progress/progress.ts";
 import { isId, type SpoolEntry, sweepStaleTemps } from "../spool/mod.ts";
 import type { NodeContext } from "../node/context.ts";
 import { sweepSpoolTemps } from "../node/sweep.ts";
-import { copyWithId, idOfFile } from "./copy.ts";
+import { copyWithId, filesEqual, idOfFile } from "./copy.ts";
 
 /** Limits on what a medium may hold; everything on it is hostile input. */
 export interface XferLimits {
@@ -436,8 +436,8 @@ async function sendNode(
         continue;
       }
       await commitRename(tmp, final);
-      const back = await idOfFile(final, options.signal);
-      if (back !== e.id) {
+      // Read back against the spool copy, whose bytes just hashed to its id.
+      if (!(await filesEqual(final, e.path, options.signal))) {
         await Deno.remove(final).catch(() => {});
         ctx.log.error("xfer-tx-readback", {
           node: node.name,
