@@ -178,9 +178,11 @@ export class Spool {
     onProblem?: (p: SpoolProblem) => void,
     options: { writeMissingHdr?: boolean } = {},
   ): Promise<SpoolEntry | null> {
+    // Small reads and lookups, synchronous: a listing does them for every
+    // packet, and a thread-pool round trip each would cost more than they do.
     let info: Deno.FileInfo;
     try {
-      info = await Deno.stat(path);
+      info = Deno.statSync(path);
     } catch (err) {
       if (isNotFound(err)) return null;
       onProblem?.({ path, reason: (err as Error).message });
@@ -189,10 +191,10 @@ export class Spool {
     let raw: Uint8Array | null = null;
     let fromHdr = false;
     if (!this.noHdr) {
-      raw = await readHead(this.hdrPath(node, xx, id)).catch(() => null);
+      raw = readHead(this.hdrPath(node, xx, id));
       fromHdr = raw !== null && raw.length === encHeaderBytes;
     }
-    if (!fromHdr) raw = await readHead(path).catch(() => null);
+    if (!fromHdr) raw = readHead(path);
     let header: SpoolHeader;
     try {
       header = parseSpoolHeader(raw ?? new Uint8Array(0));
@@ -258,10 +260,12 @@ export class Spool {
     id: string,
     options: { durable?: boolean } = {},
   ): Promise<boolean> {
-    await Deno.remove(this.hdrPath(node, xx, id)).catch(() => {});
+    try {
+      Deno.removeSync(this.hdrPath(node, xx, id));
+    } catch { /* none, or not ours to worry about */ }
     let removed = true;
     try {
-      await Deno.remove(this.packetPath(node, xx, id));
+      Deno.removeSync(this.packetPath(node, xx, id));
     } catch (err) {
       if (!isNotFound(err)) throw err;
       removed = false;
@@ -276,13 +280,15 @@ export class Spool {
   }
 
   /** True when a packet from `node` with `id` was tossed before. */
-  async isSeen(node: string, id: string): Promise<boolean> {
+  isSeen(node: string, id: string): Promise<boolean> {
     try {
-      await Deno.lstat(this.seenPath(node, id));
-      return true;
+      // A lookup the dentry cache answers: synchronous, it saves a thread-pool
+      // round trip per packet (toss and xfer ask for every one).
+      Deno.lstatSync(this.seenPath(node, id));
+      return Promise.resolve(true);
     } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
+      if (isNotFound(err)) return Promise.resolve(false);
+      return Promise.reject(err);
     }
   }
 
@@ -295,16 +301,32 @@ export class Spool {
    */
   async markSeen(node: string, id: string, note = ""): Promise<void> {
     const seenDir = `${this.dir(node, "rx")}/seen`;
-    const tmp = await this.tempPath(`seen-${id}`);
+    const tmp = tempName(this.tmpDir, `seen-${id}`);
+    const bytes = new TextEncoder().encode(note);
+    // Small metadata steps done synchronously (one per packet tossed); the
+    // fsync below is the slow part and stays asynchronous.
+    const attempt = (mkdir: string | null) => {
+      if (mkdir) Deno.mkdirSync(mkdir, { recursive: true });
+      Deno.writeFileSync(tmp, bytes, { createNew: true, mode: 0o644 });
+    };
     try {
-      await Deno.writeFile(tmp, new TextEncoder().encode(note), { createNew: true, mode: 0o644 });
-      await Deno.rename(tmp, this.seenPath(node, id)).catch(async (err) => {
+      try {
+        attempt(null);
+      } catch (err) {
         if (!isNotFound(err)) throw err;
-        await Deno.mkdir(seenDir, { recursive: true }); // the first marker of this node
-        await Deno.rename(tmp, this.seenPath(node, id));
-      });
+        attempt(this.tmpDir);
+      }
+      try {
+        Deno.renameSync(tmp, this.seenPath(node, id));
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        Deno.mkdirSync(seenDir, { recursive: true }); // the first marker of this node
+        Deno.renameSync(tmp, this.seenPath(node, id));
+      }
     } catch (err) {
-      await Deno.remove(tmp).catch(() => {});
+      try {
+        Deno.removeSync(tmp);
+      } catch { /* never written */ }
       throw err;
     }
     await fsyncDir(seenDir);
@@ -322,17 +344,25 @@ export class Spool {
   }
 }
 
-async function readHead(path: string): Promise<Uint8Array> {
-  const file = await Deno.open(path, { read: true });
+/** The first bytes of a file (up to a header), or null when it cannot be read. */
+function readHead(path: string): Uint8Array | null {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path, { read: true });
+  } catch {
+    return null;
+  }
   try {
     const buf = new Uint8Array(encHeaderBytes);
     let off = 0;
     while (off < buf.length) {
-      const n = await file.read(buf.subarray(off));
+      const n = file.readSync(buf.subarray(off));
       if (n === null) break;
       off += n;
     }
     return buf.subarray(0, off);
+  } catch {
+    return null;
   } finally {
     file.close();
   }

@@ -42,23 +42,27 @@ export async function prepareFileDelivery(
   dst: string,
   packetId: string,
 ): Promise<FileDelivery> {
+  let parts: string[];
   try {
-    safeRelativeParts(dst);
+    parts = safeRelativeParts(dst);
   } catch (err) {
     throw new TossRefusal("rx-bad-path", (err as Error).message);
   }
-  await Deno.mkdir(incoming, { recursive: true });
   let target: string;
   try {
-    target = await resolveInside(incoming, dst);
+    target = await resolveInside(incoming, dst).catch(async (err) => {
+      if (!isNotFound(err)) throw err;
+      await Deno.mkdir(incoming, { recursive: true }); // the first file from this node
+      return await resolveInside(incoming, dst);
+    });
   } catch (err) {
     if (err instanceof UnsafePathError) throw new TossRefusal("rx-bad-path", err.message);
     throw err;
   }
   const dir = dirname(target);
-  await Deno.mkdir(dir, { recursive: true });
+  if (parts.length > 1) Deno.mkdirSync(dir, { recursive: true });
   const tempPath = `${dir}/.ferry-${packetId}.tmp`;
-  const file = await createTemp(tempPath);
+  const file = createTemp(tempPath);
   if (file === null) {
     return {
       tempPath,
@@ -81,7 +85,7 @@ export async function prepareFileDelivery(
     async commit() {
       await file.sync();
       close();
-      final = await linkFreeName(tempPath, target);
+      final = linkFreeName(tempPath, target);
       await fsyncDir(dir);
     },
     async abort() {
@@ -95,28 +99,31 @@ export async function prepareFileDelivery(
 /**
  * Creates the temporary file of a delivery; null when it is there with a
  * second link (an earlier run delivered it). A leftover with one link (an
- * interrupted decryption) is replaced.
+ * interrupted decryption) is replaced. The small metadata steps of a
+ * delivery (here, the link and the unlink) are synchronous: toss does them
+ * for every packet, and a thread-pool round trip each would cost more than
+ * the steps; the fsyncs stay asynchronous.
  */
-async function createTemp(tempPath: string): Promise<Deno.FsFile | null> {
+function createTemp(tempPath: string): Deno.FsFile | null {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      return await Deno.open(tempPath, { write: true, createNew: true, mode: 0o644 });
+      return Deno.openSync(tempPath, { write: true, createNew: true, mode: 0o644 });
     } catch (err) {
       if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
     }
-    const info = await Deno.lstat(tempPath);
+    const info = Deno.lstatSync(tempPath);
     if (info.isFile && (info.nlink ?? 1) >= 2) return null;
-    await Deno.remove(tempPath, { recursive: info.isDirectory });
+    Deno.removeSync(tempPath, { recursive: info.isDirectory });
   }
   throw new Deno.errors.AlreadyExists(`${tempPath} keeps coming back; is another toss running?`);
 }
 
 /** Hard-links `from` to `to`, or `to.0`, `to.1`, ... whichever is free first. */
-async function linkFreeName(from: string, to: string): Promise<string> {
+function linkFreeName(from: string, to: string): string {
   let candidate = to;
   for (let i = 0; i <= collisionsMax; i++) {
     try {
-      await Deno.link(from, candidate);
+      Deno.linkSync(from, candidate);
       return candidate;
     } catch (err) {
       if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
@@ -134,10 +141,11 @@ async function linkFreeName(from: string, to: string): Promise<string> {
  * The folder is not fsynced here: toss syncs each touched folder once per
  * run (a lost unlink only brings back a hidden link the `seen/` note names).
  */
-export async function finishFileDelivery(tempPath: string): Promise<void> {
+export function finishFileDelivery(tempPath: string): Promise<void> {
   try {
-    await Deno.remove(tempPath);
+    Deno.removeSync(tempPath);
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (!isNotFound(err)) return Promise.reject(err);
   }
+  return Promise.resolve();
 }

@@ -52,17 +52,41 @@ function receiverOf(node: Neighbour): Receiver {
 }
 
 /**
+ * What one toss run keeps between packets: folders whose changes need not
+ * be durable at once (removals), fsynced after the batch, and the spool's
+ * free space, read once and counted down instead of asked for per packet.
+ */
+export interface TossRun {
+  dirty: Set<string>;
+  space: { free: number; fits(bytes: number): Promise<boolean> };
+}
+
+/** A fresh {@linkcode TossRun} for `ctx`. */
+export function newTossRun(ctx: NodeContext): TossRun {
+  const space = {
+    free: -1,
+    async fits(bytes: number): Promise<boolean> {
+      if (space.free < bytes) space.free = await freeBytes(ctx.spool.root);
+      if (space.free < bytes) return false;
+      space.free -= bytes;
+      return true;
+    },
+  };
+  return { dirty: new Set(), space };
+}
+
+/**
  * Tosses one packet from `entry`; never throws for a bad or refused packet.
- * Folders whose changes need not be durable at once (removals) are added to
- * `dirty`; the caller fsyncs them after the batch.
+ * The caller fsyncs `run.dirty` after its batch.
  */
 export async function tossPacket(
   ctx: NodeContext,
   folder: string,
   entry: SpoolEntry,
   options: TossOptions,
-  dirty: Set<string> = new Set(),
+  run: TossRun = newTossRun(ctx),
 ): Promise<PacketOutcome> {
+  const dirty = run.dirty;
   const fields: [string, string | number][] = [["Node", entry.sender], ["Pkt", entry.id], [
     "Nice",
     entry.nice,
@@ -88,12 +112,11 @@ export async function tossPacket(
         `packet ${entry.id} comes from unknown node ${entry.sender}`,
       );
     }
-    const free = await freeBytes(ctx.spool.root);
-    if (free < entry.size) {
+    if (!(await run.space.fits(entry.size))) {
       throw new TossRefusal(
         "rx-no-space",
         `not enough space to toss ${entry.id} (${humanBytes(entry.size)}; ${
-          humanBytes(free)
+          humanBytes(run.space.free)
         } free)`,
       );
     }
@@ -170,17 +193,17 @@ export async function toss(ctx: NodeContext, options: TossOptions): Promise<Toss
         entries.push(e);
       }
       entries.sort((a, b) => a.nice - b.nice || a.mtimeMs - b.mtimeMs);
-      const dirty = new Set<string>();
+      const run = newTossRun(ctx);
       try {
         for (const entry of entries) {
           if (options.signal?.aborted) break;
-          const outcome = await tossPacket(ctx, folder, entry, options, dirty);
+          const outcome = await tossPacket(ctx, folder, entry, options, run);
           if (outcome === "tossed") summary.tossed++;
           else if (outcome === "failed") summary.failed++;
           else summary.duplicates++;
         }
       } finally {
-        for (const dir of dirty) await fsyncDir(dir).catch(() => {});
+        for (const dir of run.dirty) await fsyncDir(dir).catch(() => {});
       }
     } finally {
       lock.unlock();
