@@ -26,38 +26,18 @@ import {
   tryLockFile,
 } from "../fsutil/mod.ts";
 import { encHeaderBytes, NotAPacketError, parseSpoolHeader, type SpoolHeader } from "./header.ts";
+import { readHeadSync } from "./read_head.ts";
+import { writeSeenMarker } from "./seen_marker.ts";
+import {
+  isId,
+  type LockKind,
+  type SpoolEntry,
+  type SpoolOptions,
+  type SpoolProblem,
+  type Xx,
+} from "./spool_types.ts";
 
-/** Inbound or outbound. */
-export type Xx = "rx" | "tx";
-/** What a lock protects. */
-export type LockKind = "rx" | "tx" | "toss";
-
-const ID_RE = /^[A-Z2-7]{52}$/;
-
-/** True for a base32 packet or node id. */
-export function isId(name: string): boolean {
-  return ID_RE.test(name);
-}
-
-/** One packet in a spool queue. */
-export interface SpoolEntry extends SpoolHeader {
-  id: string;
-  path: string;
-  size: number;
-  mtimeMs: number;
-}
-
-/** A file in a queue folder that is not a usable packet. */
-export interface SpoolProblem {
-  path: string;
-  reason: string;
-}
-
-/** Options for a {@linkcode Spool}. */
-export interface SpoolOptions {
-  /** Do not keep `hdr/` files (NNCP's `nohdr`). */
-  noHdr?: boolean;
-}
+export * from "./spool_types.ts";
 
 /** The spool of one node. */
 export class Spool {
@@ -191,10 +171,10 @@ export class Spool {
     let raw: Uint8Array | null = null;
     let fromHdr = false;
     if (!this.noHdr) {
-      raw = readHead(this.hdrPath(node, xx, id));
+      raw = readHeadSync(this.hdrPath(node, xx, id));
       fromHdr = raw !== null && raw.length === encHeaderBytes;
     }
-    if (!fromHdr) raw = readHead(path);
+    if (!fromHdr) raw = readHeadSync(path);
     let header: SpoolHeader;
     try {
       header = parseSpoolHeader(raw ?? new Uint8Array(0));
@@ -300,36 +280,7 @@ export class Spool {
    * cut it may be empty, which costs at most a leftover temporary link.
    */
   async markSeen(node: string, id: string, note = ""): Promise<void> {
-    const seenDir = `${this.dir(node, "rx")}/seen`;
-    const tmp = tempName(this.tmpDir, `seen-${id}`);
-    const bytes = new TextEncoder().encode(note);
-    // Small metadata steps done synchronously (one per packet tossed); the
-    // fsync below is the slow part and stays asynchronous.
-    const attempt = (mkdir: string | null) => {
-      if (mkdir) Deno.mkdirSync(mkdir, { recursive: true });
-      Deno.writeFileSync(tmp, bytes, { createNew: true, mode: 0o644 });
-    };
-    try {
-      try {
-        attempt(null);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        attempt(this.tmpDir);
-      }
-      try {
-        Deno.renameSync(tmp, this.seenPath(node, id));
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-        Deno.mkdirSync(seenDir, { recursive: true }); // the first marker of this node
-        Deno.renameSync(tmp, this.seenPath(node, id));
-      }
-    } catch (err) {
-      try {
-        Deno.removeSync(tmp);
-      } catch { /* never written */ }
-      throw err;
-    }
-    await fsyncDir(seenDir);
+    await writeSeenMarker(this.tmpDir, `${this.dir(node, "rx")}/seen`, id, note);
   }
 
   /** True when the queue already holds `id` (complete). */
@@ -341,29 +292,5 @@ export class Spool {
       if (isNotFound(err)) return false;
       throw err;
     }
-  }
-}
-
-/** The first bytes of a file (up to a header), or null when it cannot be read. */
-function readHead(path: string): Uint8Array | null {
-  let file: Deno.FsFile;
-  try {
-    file = Deno.openSync(path, { read: true });
-  } catch {
-    return null;
-  }
-  try {
-    const buf = new Uint8Array(encHeaderBytes);
-    let off = 0;
-    while (off < buf.length) {
-      const n = file.readSync(buf.subarray(off));
-      if (n === null) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
-  } catch {
-    return null;
-  } finally {
-    file.close();
   }
 }
