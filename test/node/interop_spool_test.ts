@@ -4,7 +4,7 @@
  * back together by nncp-reass.
  */
 
-import { assertEquals, assertNotEquals } from "../assert.ts";
+import { assert, assertEquals, assertNotEquals } from "../assert.ts";
 import {
   ferryOk,
   mediaDir,
@@ -16,7 +16,7 @@ import {
   withWorld,
 } from "./_world.ts";
 
-Deno.test("nncp-stat, nncp-check and nncp-xfer work on a spool ferry wrote", async () => {
+Deno.test("nncp-stat, nncp-check, nncp-xfer and nncp-log work on a spool and log ferry wrote", async () => {
   await withWorld(async (w) => {
     await Deno.writeFile(`${w.root}/big.bin`, patternBytes(200_000, 11));
     await ferryOk(w.alice, ["file", `${w.root}/big.bin`, "bob:"]);
@@ -38,6 +38,11 @@ Deno.test("nncp-stat, nncp-check and nncp-xfer work on a spool ferry wrote", asy
     assertEquals(await Deno.readTextFile(`${w.bob.incoming}/urgent.txt`), "urgent\n");
     assertEquals(await Deno.readTextFile(`${w.bob.dir}/exec.out`), "exec body\n");
     assertEquals((await Deno.stat(`${w.bob.incoming}/big.bin`)).size, 200_000);
+    const aliceLog = (await nncp("log", w.alice, [])).stdout;
+    assert(aliceLog.includes("File - as bob:urgent.txt (") && aliceLog.includes("queued for bob"));
+    const bobLog = (await nncp("log", w.bob, [])).stdout;
+    assert(/Got file urgent\.txt from alice/.test(bobLog), bobLog);
+    assert(/Packet transfer, received from alice: /.test(bobLog), bobLog);
   });
 });
 
