@@ -111,17 +111,29 @@ export async function runAndKill(
   };
 }
 
-/** Runs `trial(i)` for i in [0, count) with at most `parallel` at once. */
+/**
+ * Runs `trial(i)` for i in [0, count) with at most `parallel` at once. After
+ * a failure no new trial starts; the running ones finish before the first
+ * error is thrown (so nothing writes into a folder being removed).
+ */
 export async function runTrials(
   count: number,
   parallel: number,
   trial: (i: number) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | null = null;
   const lane = async () => {
-    while (next < count) await trial(next++);
+    while (next < count && failure === null) {
+      try {
+        await trial(next++);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   };
   await Promise.all(Array.from({ length: parallel }, lane));
+  if (failure !== null) throw (failure as { error: unknown }).error;
 }
 
 /** What the crash tests count about where the kills landed. */
