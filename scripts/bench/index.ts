@@ -9,6 +9,7 @@ import { run as serial } from "./serial.ts";
 import { run as media } from "./media.ts";
 import { run as queue } from "./queue.ts";
 import { run as link } from "./link.ts";
+import { run as node } from "./node.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
@@ -20,4 +21,5 @@ export const SECTIONS: [string, Section][] = [
   ["media", media],
   ["queue", queue],
   ["link", link],
+  ["node", node],
 ];

@@ -11,8 +11,9 @@ import { encodeBase32 } from "../encoding/base32.ts";
 import { freeBytes } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import { Mth, PacketError, readPacketHeader } from "../packet/mod.ts";
+import { encHeaderBytes } from "../spool/mod.ts";
 import type { NodeContext } from "../node/context.ts";
-import { entryHeaders, entryPadding, readBundle } from "./codec.ts";
+import { type BundleEntry, entryHeaders, entryPadding, readBundle } from "./codec.ts";
 
 /** Options of {@linkcode writeSpoolBundle}. */
 export interface BundleTxOptions {
@@ -117,72 +118,112 @@ export async function readSpoolBundle(
       return;
     }
     if (entry.recipient !== ctx.self.idText) return skip("addressed to another node", "debug");
-    const sender = ctx.config.neighById.get(entry.sender);
-    if (!sender) return skip(`from unknown node ${entry.sender}`, "warn");
-    if (only && !only.has(sender.idText)) return skip("sender not requested", "debug");
-    if (await ctx.spool.isSeen(sender.idText, entry.id)) return skip("tossed before");
-    if (await ctx.spool.has(sender.idText, "rx", entry.id)) return skip("already in the spool");
-    if ((await freeBytes(ctx.spool.root)) < entry.size + 16 * 1024 * 1024) {
-      summary.failed++;
-      ctx.log.error("bundle-rx-no-space", { pkt: entry.id, size: entry.size });
-      return;
-    }
-    await ctx.spool.ensure(sender.idText, "rx");
-    const tmp = await ctx.spool.tempPath("bundle");
-    const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
-    const mth = await Mth.create();
-    const head = new Uint8Array(172);
-    let got = 0;
+    // The entry names the node that bundled the packet; a relayed packet's header names
+    // its originator, whose key signs it and whose rx folder it goes to (as nncp-bundle does).
+    const reader = entry.body.getReader();
     try {
-      for await (const chunk of entry.body) {
-        mth.update(chunk);
-        if (got < 172) head.set(chunk.subarray(0, 172 - got), got);
-        got += chunk.length;
-        let off = 0;
-        while (off < chunk.length) off += await file.write(chunk.subarray(off));
-      }
-      await file.sync();
-      file.close();
-      const id = encodeBase32(mth.digest());
-      if (id !== entry.id) throw new RangeError(`its bytes hash to ${id}, not to its name`);
-      const { header } = await readPacketHeader(head, {
-        selfId: ctx.self.id,
-        senders: ctx.senders,
-      });
-      // A relay writes packets it tossed under its own name; honour the originator's seen/.
-      const originator = encodeBase32(header.sender);
-      if (originator !== sender.idText && await ctx.spool.isSeen(originator, entry.id)) {
-        await Deno.remove(tmp);
-        summary.skipped++;
-        ctx.log.info("bundle-rx-skip", { pkt: entry.id, reason: "tossed before" });
-        return;
-      }
-      if (options.dryRun) {
-        await Deno.remove(tmp);
-      } else {
-        await ctx.spool.commit(tmp, sender.idText, "rx", entry.id, header.raw);
-        await ctx.record("bundle-rx", [["XX", "rx"], ["Node", sender.idText], ["Pkt", entry.id], [
-          "Size",
-          entry.size,
-        ], [
-          "Msg",
-          `Bundle transfer, received from ${sender.name} ${entry.id} (${humanBytes(entry.size)})`,
-        ]]);
-      }
-      summary.received++;
-    } catch (err) {
-      try {
-        file.close();
-      } catch { /* closed */ }
-      await Deno.remove(tmp).catch(() => {});
-      summary.failed++;
-      const reason = err instanceof PacketError
-        ? `${err.code}: ${err.message}`
-        : (err as Error).message;
-      ctx.log.error("bundle-rx-bad", { pkt: entry.id, reason });
+      await receiveEntry(ctx, entry, reader, options, summary, only, skip);
+    } finally {
+      reader.releaseLock();
     }
   });
   return summary;
+}
+
+async function receiveEntry(
+  ctx: NodeContext,
+  entry: BundleEntry,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  options: BundleRxOptions,
+  summary: BundleRxSummary,
+  only: Set<string> | null,
+  skip: (reason: string, level?: "debug" | "info" | "warn") => void,
+): Promise<void> {
+  const fail = (reason: string, event = "bundle-rx-bad") => {
+    summary.failed++;
+    ctx.log.error(event, { pkt: entry.id, reason });
+  };
+  let first: { head: Uint8Array; chunks: Uint8Array[] };
+  let sender;
+  try {
+    first = await readHead(reader);
+    const { header } = await readPacketHeader(first.head, {
+      selfId: ctx.self.id,
+      senders: ctx.senders,
+    });
+    sender = ctx.config.neighById.get(encodeBase32(header.sender))!;
+  } catch (err) {
+    if (err instanceof PacketError) {
+      return skip(`not a valid packet for us: ${err.message}`, "warn");
+    }
+    return fail((err as Error).message);
+  }
+  if (only && !only.has(sender.idText)) return skip("sender not requested", "debug");
+  if (await ctx.spool.isSeen(sender.idText, entry.id)) return skip("tossed before");
+  if (await ctx.spool.has(sender.idText, "rx", entry.id)) return skip("already in the spool");
+  if ((await freeBytes(ctx.spool.root)) < entry.size + 16 * 1024 * 1024) {
+    return fail(
+      `not enough space in the spool for ${humanBytes(entry.size)}`,
+      "bundle-rx-no-space",
+    );
+  }
+  await ctx.spool.ensure(sender.idText, "rx");
+  const tmp = await ctx.spool.tempPath("bundle");
+  const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
+  const mth = await Mth.create();
+  const put = async (chunk: Uint8Array) => {
+    mth.update(chunk);
+    let off = 0;
+    while (off < chunk.length) off += await file.write(chunk.subarray(off));
+  };
+  try {
+    for (const chunk of first.chunks) await put(chunk);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      await put(value);
+    }
+    await file.sync();
+    file.close();
+    const id = encodeBase32(mth.digest());
+    if (id !== entry.id) throw new RangeError(`its bytes hash to ${id}, not to its name`);
+    if (options.dryRun) {
+      await Deno.remove(tmp);
+    } else {
+      await ctx.spool.commit(tmp, sender.idText, "rx", entry.id, first.head);
+      await ctx.record("bundle-rx", [["XX", "rx"], ["Node", sender.idText], ["Pkt", entry.id], [
+        "Size",
+        entry.size,
+      ], [
+        "Msg",
+        `Bundle transfer, received from ${sender.name} ${entry.id} (${humanBytes(entry.size)})`,
+      ]]);
+    }
+    summary.received++;
+  } catch (err) {
+    try {
+      file.close();
+    } catch { /* closed */ }
+    await Deno.remove(tmp).catch(() => {});
+    fail(err instanceof PacketError ? `${err.code}: ${err.message}` : (err as Error).message);
+  }
+}
+
+/** Reads at least the 172 header bytes of a packet body; returns them and the chunks read. */
+async function readHead(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<{ head: Uint8Array; chunks: Uint8Array[] }> {
+  const head = new Uint8Array(encHeaderBytes);
+  const chunks: Uint8Array[] = [];
+  let got = 0;
+  while (got < head.length) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    head.set(value.subarray(0, head.length - got), got);
+    got += value.length;
+    chunks.push(value);
+  }
+  return { head: head.subarray(0, Math.min(got, head.length)), chunks };
 }
 
 async function hashStream(stream: ReadableStream<Uint8Array>): Promise<string> {

@@ -6,3 +6,4 @@
 export * from "./spool.ts";
 export * from "./header.ts";
 export * from "./stat.ts";
+export * from "./stale_temps.ts";

@@ -23,42 +23,21 @@ import {
   type HeldLock,
   isNotFound,
   tempName,
-  touchDurable,
   tryLockFile,
 } from "../fsutil/mod.ts";
 import { encHeaderBytes, NotAPacketError, parseSpoolHeader, type SpoolHeader } from "./header.ts";
+import { readHeadSync } from "./read_head.ts";
+import { writeSeenMarker } from "./seen_marker.ts";
+import {
+  isId,
+  type LockKind,
+  type SpoolEntry,
+  type SpoolOptions,
+  type SpoolProblem,
+  type Xx,
+} from "./spool_types.ts";
 
-/** Inbound or outbound. */
-export type Xx = "rx" | "tx";
-/** What a lock protects. */
-export type LockKind = "rx" | "tx" | "toss";
-
-const ID_RE = /^[A-Z2-7]{52}$/;
-
-/** True for a base32 packet or node id. */
-export function isId(name: string): boolean {
-  return ID_RE.test(name);
-}
-
-/** One packet in a spool queue. */
-export interface SpoolEntry extends SpoolHeader {
-  id: string;
-  path: string;
-  size: number;
-  mtimeMs: number;
-}
-
-/** A file in a queue folder that is not a usable packet. */
-export interface SpoolProblem {
-  path: string;
-  reason: string;
-}
-
-/** Options for a {@linkcode Spool}. */
-export interface SpoolOptions {
-  /** Do not keep `hdr/` files (NNCP's `nohdr`). */
-  noHdr?: boolean;
-}
+export * from "./spool_types.ts";
 
 /** The spool of one node. */
 export class Spool {
@@ -135,13 +114,16 @@ export class Spool {
 
   /**
    * Lists the packets of a queue in directory order, reading headers from
-   * `hdr/` when present (and writing missing ones, unless `nohdr`). Files that
-   * are not packets are reported to `onProblem` and left alone.
+   * `hdr/` when present (and writing missing ones, unless `nohdr` or
+   * `writeMissingHdr` is false: toss, which removes each packet it lists,
+   * saves the writes). Files that are not packets are reported to
+   * `onProblem` and left alone.
    */
   async *list(
     node: string,
     xx: Xx,
     onProblem?: (p: SpoolProblem) => void,
+    options: { writeMissingHdr?: boolean } = {},
   ): AsyncGenerator<SpoolEntry> {
     const dir = this.dir(node, xx);
     let iter: AsyncIterable<Deno.DirEntry>;
@@ -150,7 +132,7 @@ export class Spool {
       for await (const e of iter) {
         if (!e.isFile || !isId(e.name)) continue;
         const path = `${dir}/${e.name}`;
-        const entry = await this.#entry(node, xx, e.name, path, onProblem);
+        const entry = await this.#entry(node, xx, e.name, path, onProblem, options);
         if (entry) yield entry;
       }
     } catch (err) {
@@ -174,10 +156,13 @@ export class Spool {
     id: string,
     path: string,
     onProblem?: (p: SpoolProblem) => void,
+    options: { writeMissingHdr?: boolean } = {},
   ): Promise<SpoolEntry | null> {
+    // Small reads and lookups, synchronous: a listing does them for every
+    // packet, and a thread-pool round trip each would cost more than they do.
     let info: Deno.FileInfo;
     try {
-      info = await Deno.stat(path);
+      info = Deno.statSync(path);
     } catch (err) {
       if (isNotFound(err)) return null;
       onProblem?.({ path, reason: (err as Error).message });
@@ -186,10 +171,10 @@ export class Spool {
     let raw: Uint8Array | null = null;
     let fromHdr = false;
     if (!this.noHdr) {
-      raw = await readHead(this.hdrPath(node, xx, id)).catch(() => null);
+      raw = readHeadSync(this.hdrPath(node, xx, id));
       fromHdr = raw !== null && raw.length === encHeaderBytes;
     }
-    if (!fromHdr) raw = await readHead(path).catch(() => null);
+    if (!fromHdr) raw = readHeadSync(path);
     let header: SpoolHeader;
     try {
       header = parseSpoolHeader(raw ?? new Uint8Array(0));
@@ -197,18 +182,25 @@ export class Spool {
       onProblem?.({ path, reason: (err as NotAPacketError).message });
       return null;
     }
-    if (!fromHdr && !this.noHdr) await this.writeHdr(node, xx, id, header.raw).catch(() => {});
+    if (!fromHdr && !this.noHdr && options.writeMissingHdr !== false) {
+      await this.writeHdr(node, xx, id, header.raw).catch(() => {});
+    }
     return { ...header, id, path, size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
   }
 
-  /** Writes a packet's `hdr/` file (temp in `hdr/`, then rename). */
+  /** Writes a packet's `hdr/` file (temp in `SPOOL/tmp`, then rename). */
   async writeHdr(node: string, xx: Xx, id: string, raw: Uint8Array): Promise<void> {
     if (this.noHdr) return;
     const hdrDir = `${this.dir(node, xx)}/hdr`;
     await Deno.mkdir(hdrDir, { recursive: true });
-    const tmp = tempName(hdrDir, id);
-    await Deno.writeFile(tmp, raw);
-    await Deno.rename(tmp, `${hdrDir}/${id}`);
+    const tmp = await this.tempPath(`hdr-${id}`);
+    try {
+      await Deno.writeFile(tmp, raw, { createNew: true });
+      await Deno.rename(tmp, `${hdrDir}/${id}`);
+    } catch (err) {
+      await Deno.remove(tmp).catch(() => {});
+      throw err;
+    }
   }
 
   /** A new temporary file path in `SPOOL/tmp`. */
@@ -235,35 +227,60 @@ export class Spool {
     return final;
   }
 
-  /** Removes a packet and its `hdr/` file; true when it was there. */
-  async remove(node: string, xx: Xx, id: string): Promise<boolean> {
+  /**
+   * Removes a packet and its `hdr/` file; true when it was there. The `hdr/`
+   * file goes first: an interruption leaves at worst a packet without one
+   * (listing writes it again), never a `hdr/` file without its packet. With
+   * `durable: false` the folder is not fsynced (the caller syncs it once
+   * after a batch, with {@linkcode Spool.syncDir}).
+   */
+  async remove(
+    node: string,
+    xx: Xx,
+    id: string,
+    options: { durable?: boolean } = {},
+  ): Promise<boolean> {
+    try {
+      Deno.removeSync(this.hdrPath(node, xx, id));
+    } catch { /* none, or not ours to worry about */ }
     let removed = true;
     try {
-      await Deno.remove(this.packetPath(node, xx, id));
+      Deno.removeSync(this.packetPath(node, xx, id));
     } catch (err) {
       if (!isNotFound(err)) throw err;
       removed = false;
     }
-    await Deno.remove(this.hdrPath(node, xx, id)).catch(() => {});
-    if (removed) await fsyncDir(this.dir(node, xx)).catch(() => {});
+    if (removed && options.durable !== false) await this.syncDir(node, xx);
     return removed;
   }
 
+  /** Flushes a queue folder's entries to disk (best effort). */
+  async syncDir(node: string, xx: Xx): Promise<void> {
+    await fsyncDir(this.dir(node, xx)).catch(() => {});
+  }
+
   /** True when a packet from `node` with `id` was tossed before. */
-  async isSeen(node: string, id: string): Promise<boolean> {
+  isSeen(node: string, id: string): Promise<boolean> {
     try {
-      await Deno.lstat(this.seenPath(node, id));
-      return true;
+      // A lookup the dentry cache answers: synchronous, it saves a thread-pool
+      // round trip per packet (toss and xfer ask for every one).
+      Deno.lstatSync(this.seenPath(node, id));
+      return Promise.resolve(true);
     } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
+      if (isNotFound(err)) return Promise.resolve(false);
+      return Promise.reject(err);
     }
   }
 
-  /** Records durably that the packet was tossed. */
-  async markSeen(node: string, id: string): Promise<void> {
-    await Deno.mkdir(`${this.dir(node, "rx")}/seen`, { recursive: true });
-    await touchDurable(this.seenPath(node, id));
+  /**
+   * Records durably that the packet was tossed: a `seen/` marker holding
+   * `note` (NNCP only looks at its name), written in `SPOOL/tmp` and renamed
+   * into place, so an interruption never leaves a half-written marker; the
+   * `seen/` folder is fsynced. The note itself is not fsynced: after a power
+   * cut it may be empty, which costs at most a leftover temporary link.
+   */
+  async markSeen(node: string, id: string, note = ""): Promise<void> {
+    await writeSeenMarker(this.tmpDir, `${this.dir(node, "rx")}/seen`, id, note);
   }
 
   /** True when the queue already holds `id` (complete). */
@@ -275,21 +292,5 @@ export class Spool {
       if (isNotFound(err)) return false;
       throw err;
     }
-  }
-}
-
-async function readHead(path: string): Promise<Uint8Array> {
-  const file = await Deno.open(path, { read: true });
-  try {
-    const buf = new Uint8Array(encHeaderBytes);
-    let off = 0;
-    while (off < buf.length) {
-      const n = await file.read(buf.subarray(off));
-      if (n === null) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
-  } finally {
-    file.close();
   }
 }

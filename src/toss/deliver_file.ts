@@ -7,8 +7,9 @@
  * 2. once the packet verified, that file is fsynced and hard-linked to its
  *    final name (`NAME`, or `NAME.0`, `NAME.1`, ... as NNCP names collisions),
  *    and the folder fsynced;
- * 3. the `seen/` marker is written (holding the temporary path), then the
- *    temporary link and the packet are removed.
+ * 3. the `seen/` marker is written (holding the temporary path) and its
+ *    folder fsynced, then the temporary link and the packet are removed
+ *    (their folders are fsynced once at the end of the run).
  *
  * A restart after step 2 finds the temporary file with two links: the file
  * was delivered, so only step 3 is redone.
@@ -17,7 +18,7 @@
 
 import { dirname, fsyncDir, isNotFound } from "../fsutil/mod.ts";
 import type { PayloadSink } from "../packet/mod.ts";
-import { resolveInside, safeRelativeParts } from "./paths.ts";
+import { resolveInside, safeRelativeParts, UnsafePathError } from "./paths.ts";
 import { TossRefusal } from "./refusal.ts";
 
 /** Collision suffixes tried before giving up. */
@@ -41,28 +42,28 @@ export async function prepareFileDelivery(
   dst: string,
   packetId: string,
 ): Promise<FileDelivery> {
+  let parts: string[];
   try {
-    safeRelativeParts(dst);
+    parts = safeRelativeParts(dst);
   } catch (err) {
     throw new TossRefusal("rx-bad-path", (err as Error).message);
   }
-  await Deno.mkdir(incoming, { recursive: true });
   let target: string;
   try {
-    target = await resolveInside(incoming, dst);
+    target = await resolveInside(incoming, dst).catch(async (err) => {
+      if (!isNotFound(err)) throw err;
+      await Deno.mkdir(incoming, { recursive: true }); // the first file from this node
+      return await resolveInside(incoming, dst);
+    });
   } catch (err) {
-    throw new TossRefusal("rx-bad-path", (err as Error).message);
+    if (err instanceof UnsafePathError) throw new TossRefusal("rx-bad-path", err.message);
+    throw err;
   }
   const dir = dirname(target);
-  await Deno.mkdir(dir, { recursive: true });
+  if (parts.length > 1) Deno.mkdirSync(dir, { recursive: true });
   const tempPath = `${dir}/.ferry-${packetId}.tmp`;
-  let info: Deno.FileInfo | null = null;
-  try {
-    info = await Deno.lstat(tempPath);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  if (info && info.isFile && (info.nlink ?? 1) >= 2) {
+  const file = createTemp(tempPath);
+  if (file === null) {
     return {
       tempPath,
       alreadyDelivered: true,
@@ -70,9 +71,7 @@ export async function prepareFileDelivery(
       finalPath: () => undefined,
     };
   }
-  if (info) await Deno.remove(tempPath);
   let final: string | undefined;
-  const file = await Deno.open(tempPath, { write: true, createNew: true, mode: 0o644 });
   let open = true;
   const close = () => {
     if (open) file.close();
@@ -86,7 +85,7 @@ export async function prepareFileDelivery(
     async commit() {
       await file.sync();
       close();
-      final = await linkFreeName(tempPath, target);
+      final = linkFreeName(tempPath, target);
       await fsyncDir(dir);
     },
     async abort() {
@@ -97,12 +96,34 @@ export async function prepareFileDelivery(
   return { tempPath, sink, alreadyDelivered: false, finalPath: () => final };
 }
 
+/**
+ * Creates the temporary file of a delivery; null when it is there with a
+ * second link (an earlier run delivered it). A leftover with one link (an
+ * interrupted decryption) is replaced. The small metadata steps of a
+ * delivery (here, the link and the unlink) are synchronous: toss does them
+ * for every packet, and a thread-pool round trip each would cost more than
+ * the steps; the fsyncs stay asynchronous.
+ */
+function createTemp(tempPath: string): Deno.FsFile | null {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      return Deno.openSync(tempPath, { write: true, createNew: true, mode: 0o644 });
+    } catch (err) {
+      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    }
+    const info = Deno.lstatSync(tempPath);
+    if (info.isFile && (info.nlink ?? 1) >= 2) return null;
+    Deno.removeSync(tempPath, { recursive: info.isDirectory });
+  }
+  throw new Deno.errors.AlreadyExists(`${tempPath} keeps coming back; is another toss running?`);
+}
+
 /** Hard-links `from` to `to`, or `to.0`, `to.1`, ... whichever is free first. */
-async function linkFreeName(from: string, to: string): Promise<string> {
+function linkFreeName(from: string, to: string): string {
   let candidate = to;
   for (let i = 0; i <= collisionsMax; i++) {
     try {
-      await Deno.link(from, candidate);
+      Deno.linkSync(from, candidate);
       return candidate;
     } catch (err) {
       if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
@@ -115,12 +136,16 @@ async function linkFreeName(from: string, to: string): Promise<string> {
   );
 }
 
-/** Removes the temporary link of a finished delivery (a no-op when gone). */
-export async function finishFileDelivery(tempPath: string): Promise<void> {
+/**
+ * Removes the temporary link of a finished delivery (a no-op when gone).
+ * The folder is not fsynced here: toss syncs each touched folder once per
+ * run (a lost unlink only brings back a hidden link the `seen/` note names).
+ */
+export function finishFileDelivery(tempPath: string): Promise<void> {
   try {
-    await Deno.remove(tempPath);
-    await fsyncDir(dirname(tempPath));
+    Deno.removeSync(tempPath);
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (!isNotFound(err)) return Promise.reject(err);
   }
+  return Promise.resolve();
 }

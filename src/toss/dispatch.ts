@@ -8,6 +8,7 @@
 
 import type { FreqSettings } from "../config/mod.ts";
 import { encodeBase32 } from "../encoding/base32.ts";
+import { dirname } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import {
   type EncryptedHeader,
@@ -61,6 +62,8 @@ export interface Delivery {
   cleanup(): Promise<void>;
   /** What the `seen/` marker records (a temporary path to clean up after a crash). */
   seenNote: string;
+  /** A folder `cleanup` changed, to fsync once at the end of the run. */
+  dirtyDir?: string;
   /** Log fields: type and destination. */
   fields: [string, string][];
 }
@@ -101,6 +104,7 @@ export async function planDelivery(
         sink: d.sink,
         fields: [["Type", "file"], ["Dst", dst]],
         seenNote: d.tempPath,
+        dirtyDir: dirname(d.tempPath),
         finish: () =>
           Promise.resolve(
             d.alreadyDelivered

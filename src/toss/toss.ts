@@ -9,10 +9,11 @@
  */
 
 import type { Neighbour } from "../config/mod.ts";
-import { freeBytes, writeFileAtomic } from "../fsutil/mod.ts";
+import { freeBytes, fsyncDir } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import { decryptPacket, PacketError } from "../packet/mod.ts";
 import { type NodeContext } from "../node/context.ts";
+import { sweepSpoolTemps } from "../node/sweep.ts";
 import type { SpoolEntry } from "../spool/mod.ts";
 import { type Delivery, type DispatchOptions, planDelivery, type Receiver } from "./dispatch.ts";
 import { TossRefusal } from "./refusal.ts";
@@ -84,24 +85,61 @@ function receiverOf(node: Neighbour): Receiver {
   };
 }
 
-/** Tosses one packet from `entry`; never throws for a bad or refused packet. */
+/**
+ * What one toss run keeps between packets: folders whose changes need not
+ * be durable at once (removals), fsynced after the batch, and the spool's
+ * free space, read once and counted down instead of asked for per packet.
+ */
+export interface TossRun {
+  dirty: Set<string>;
+  space: { free: number; fits(bytes: number): Promise<boolean> };
+}
+
+/** A fresh {@linkcode TossRun} for `ctx`. */
+export function newTossRun(ctx: NodeContext): TossRun {
+  const space = {
+    free: -1,
+    async fits(bytes: number): Promise<boolean> {
+      if (space.free < bytes) space.free = await freeBytes(ctx.spool.root);
+      if (space.free < bytes) return false;
+      space.free -= bytes;
+      return true;
+    },
+  };
+  return { dirty: new Set(), space };
+}
+
+/**
+ * Tosses one packet from `entry`; never throws for a bad or refused packet.
+ * The caller fsyncs `run.dirty` after its batch.
+ */
 export async function tossPacket(
   ctx: NodeContext,
   folder: string,
   entry: SpoolEntry,
   options: TossOptions,
+  run: TossRun = newTossRun(ctx),
 ): Promise<PacketOutcome> {
+  const dirty = run.dirty;
   const fields: [string, string | number][] = [["Node", entry.sender], ["Pkt", entry.id], [
     "Nice",
     entry.nice,
   ], ["Size", entry.size]];
   const from = ctx.config.neighById.get(entry.sender);
   try {
-    if (await ctx.spool.isSeen(folder, entry.id)) {
-      const note = (await Deno.readTextFile(ctx.spool.seenPath(folder, entry.id)).catch(() => ""))
+    // A relayed packet sits in the relay's folder but was also tossed (and
+    // remembered) under its originator when it came another way.
+    const seenIn = await ctx.spool.isSeen(folder, entry.id)
+      ? folder
+      : entry.sender !== folder && await ctx.spool.isSeen(entry.sender, entry.id)
+      ? entry.sender
+      : null;
+    if (seenIn !== null) {
+      const note = (await Deno.readTextFile(ctx.spool.seenPath(seenIn, entry.id)).catch(() => ""))
         .trim();
       if (note.startsWith("/")) await Deno.remove(note).catch(() => {});
-      await ctx.spool.remove(folder, "rx", entry.id);
+      await ctx.spool.remove(folder, "rx", entry.id, { durable: false });
+      dirty.add(ctx.spool.dir(folder, "rx"));
       ctx.log.info("rx-duplicate", { from: from?.name ?? entry.sender, pkt: entry.id });
       await ctx.record("rx-duplicate", [...fields, [
         "Msg",
@@ -115,12 +153,11 @@ export async function tossPacket(
         `packet ${entry.id} comes from unknown node ${entry.sender}`,
       );
     }
-    const free = await freeBytes(ctx.spool.root);
-    if (free < entry.size) {
+    if (!(await run.space.fits(entry.size))) {
       throw new TossRefusal(
         "rx-no-space",
         `not enough space to toss ${entry.id} (${humanBytes(entry.size)}; ${
-          humanBytes(free)
+          humanBytes(run.space.free)
         } free)`,
       );
     }
@@ -140,14 +177,15 @@ export async function tossPacket(
     }
     const msg = await plan!.finish();
     if (options.seen) {
-      await Deno.mkdir(`${ctx.spool.dir(folder, "rx")}/seen`, { recursive: true });
-      await writeFileAtomic(
-        ctx.spool.seenPath(folder, entry.id),
-        new TextEncoder().encode(plan!.seenNote),
-      );
+      await ctx.spool.markSeen(folder, entry.id, plan!.seenNote);
+      if (entry.sender !== folder && ctx.config.neighById.has(entry.sender)) {
+        await ctx.spool.markSeen(entry.sender, entry.id, plan!.seenNote);
+      }
     }
     await plan!.cleanup();
-    await ctx.spool.remove(folder, "rx", entry.id);
+    if (plan!.dirtyDir) dirty.add(plan!.dirtyDir);
+    await ctx.spool.remove(folder, "rx", entry.id, { durable: false });
+    dirty.add(ctx.spool.dir(folder, "rx"));
     ctx.log.info("rx", { from: from.name, pkt: entry.id, msg });
     await ctx.record("rx", [...fields, ...plan!.fields, ["Msg", msg]]);
     return "tossed";
@@ -179,6 +217,7 @@ export async function toss(ctx: NodeContext, options: TossOptions): Promise<Toss
   const summary: TossSummary = { tossed: 0, failed: 0, duplicates: 0, busy: [] };
   const nodes = options.nodes ?? [...ctx.config.neigh.values()];
   const folders = [...new Set(nodes.map((n) => n.idText))];
+  await sweepSpoolTemps(ctx);
   for (const folder of folders) {
     if (options.signal?.aborted) break;
     const lock = await ctx.spool.lock(folder, "toss");
@@ -194,20 +233,26 @@ export async function toss(ctx: NodeContext, options: TossOptions): Promise<Toss
           folder,
           "rx",
           (p) => ctx.log.warn("rx-not-packet", { file: p.path, reason: p.reason }),
+          { writeMissingHdr: false },
         )
       ) {
         entries.push(e);
       }
       entries.sort((a, b) => a.nice - b.nice || a.mtimeMs - b.mtimeMs);
-      for (const entry of entries) {
-        if (options.signal?.aborted) break;
-        if (options.retry && !options.retry.due(entry.id, Date.now())) continue;
-        const outcome = await tossPacket(ctx, folder, entry, options);
-        if (outcome === "failed") options.retry?.failed(entry.id, Date.now());
-        else options.retry?.clear(entry.id);
-        if (outcome === "tossed") summary.tossed++;
-        else if (outcome === "failed") summary.failed++;
-        else summary.duplicates++;
+      const run = newTossRun(ctx);
+      try {
+        for (const entry of entries) {
+          if (options.signal?.aborted) break;
+          if (options.retry && !options.retry.due(entry.id, Date.now())) continue;
+          const outcome = await tossPacket(ctx, folder, entry, options, run);
+          if (outcome === "failed") options.retry?.failed(entry.id, Date.now());
+          else options.retry?.clear(entry.id);
+          if (outcome === "tossed") summary.tossed++;
+          else if (outcome === "failed") summary.failed++;
+          else summary.duplicates++;
+        }
+      } finally {
+        for (const dir of run.dirty) await fsyncDir(dir).catch(() => {});
       }
     } finally {
       lock.unlock();

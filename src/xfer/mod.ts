@@ -4,4 +4,4 @@
  */
 
 export * from "./xfer.ts";
-export { copyWithId, idOfFile } from "./copy.ts";
+export { copyWithId, filesEqual, idOfFile } from "./copy.ts";
