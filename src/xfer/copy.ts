@@ -53,20 +53,78 @@ export async function copyWithId(
   }
 }
 
-/** Reads a file and returns its MTH id. */
-export async function idOfFile(path: string, signal?: AbortSignal): Promise<string> {
+/**
+ * Copies `src` to a new file `dst` (created, not replaced) and fsyncs it,
+ * without hashing: for copies that are read back and checked afterwards.
+ */
+export async function copyPlain(
+  src: string,
+  dst: string,
+  options: { expectBytes?: number; progress?: Progress; signal?: AbortSignal } = {},
+): Promise<number> {
+  const input = await Deno.open(src, { read: true });
+  let output: Deno.FsFile | undefined;
+  try {
+    output = await Deno.open(dst, { write: true, createNew: true, mode: 0o644 });
+    const buf = new Uint8Array(copyChunkBytes);
+    let bytes = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const n = await input.read(buf);
+      if (n === null) break;
+      let off = 0;
+      while (off < n) off += await output.write(buf.subarray(off, n));
+      bytes += n;
+      options.progress?.add(n);
+      if (options.expectBytes !== undefined && bytes > options.expectBytes) {
+        throw new RangeError(
+          `${src} grew while being copied (now over ${options.expectBytes} bytes)`,
+        );
+      }
+    }
+    await output.sync();
+    return bytes;
+  } catch (err) {
+    output?.close();
+    output = undefined;
+    await Deno.remove(dst).catch(() => {});
+    throw err;
+  } finally {
+    input.close();
+    output?.close();
+  }
+}
+
+/** What reading a file back gave: its id, its length, and the device it is on. */
+export interface ReadBack {
+  id: string;
+  bytes: number;
+  /** `st_dev` of the file that was read (the file itself, not its path now). */
+  dev: number | null;
+}
+
+/** Reads a file and returns its MTH id, length and device. */
+export async function readBack(path: string, signal?: AbortSignal): Promise<ReadBack> {
   const file = await Deno.open(path, { read: true });
   try {
+    const dev = (await file.stat()).dev;
     const mth = await Mth.create();
     const buf = new Uint8Array(copyChunkBytes);
+    let bytes = 0;
     for (;;) {
       signal?.throwIfAborted();
       const n = await file.read(buf);
       if (n === null) break;
       mth.update(buf.subarray(0, n));
+      bytes += n;
     }
-    return encodeBase32(mth.digest());
+    return { id: encodeBase32(mth.digest()), bytes, dev };
   } finally {
     file.close();
   }
+}
+
+/** Reads a file and returns its MTH id. */
+export async function idOfFile(path: string, signal?: AbortSignal): Promise<string> {
+  return (await readBack(path, signal)).id;
 }

@@ -8,19 +8,26 @@
  * name. Anything else is skipped with a log line and left where it is.
  * Sending writes each packet under a temporary name, fsyncs it, renames it,
  * fsyncs the folder, reads it back and checks its id, and only then removes
- * it from the spool (unless `keep`).
+ * it from the spool (unless `keep`). A packet found complete under its
+ * final name (an earlier run was cut short before the spool was told) is
+ * read back and, when it checks, leaves the spool; temporary files of
+ * interrupted runs are removed. With `device`, every write checks the
+ * folder is still on that medium, and the run stops with
+ * {@linkcode MediumGoneError} once it is not (a stick pulled out mid-run).
  * @module
  */
 
 import type { Neighbour } from "../config/mod.ts";
 import { encodeBase32 } from "../encoding/base32.ts";
-import { commitRename, freeBytes, fsyncDir, isNotFound, tempName } from "../fsutil/mod.ts";
+import { freeBytes, isNotFound } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import { PacketError, readPacketHeader } from "../packet/mod.ts";
 import { createProgress } from "../progress/progress.ts";
-import { isId, type SpoolEntry } from "../spool/mod.ts";
+import { isId } from "../spool/mod.ts";
 import type { NodeContext } from "../node/context.ts";
-import { copyWithId, idOfFile } from "./copy.ts";
+import { copyWithId } from "./copy.ts";
+import { checkOnDevice, isFatal, removeStaleTemps } from "./medium.ts";
+import { send } from "./send.ts";
 
 /** Limits on what a medium may hold; everything on it is hostile input. */
 export interface XferLimits {
@@ -38,6 +45,9 @@ export const XFER_DEFAULTS: XferLimits = {
   entriesMax: 100_000,
   mediumFileBytesMax: Number.MAX_SAFE_INTEGER,
 };
+
+/** Skipped files logged as warnings per run; the rest are counted in one line (and logged at debug). */
+export const skipWarningsMax = 20;
 
 /** FAT32's largest file. */
 export const fat32FileBytesMax = 2 ** 32 - 1;
@@ -65,6 +75,14 @@ export interface XferOptions {
    * a later run (sync folders use this to skip files still being written).
    */
   accept?: (path: string, info: Deno.FileInfo) => boolean;
+  /** Called for each received file whose bytes do not hash to its name. */
+  rejected?: (path: string, info: Deno.FileInfo) => void;
+  /**
+   * The device number (`st_dev`) of the medium `dir` is on: every write and
+   * removal first checks the folder is still there, and the run stops with
+   * {@linkcode MediumGoneError} when it is not.
+   */
+  device?: number;
 }
 
 /** What an xfer run did. */
@@ -110,6 +128,7 @@ export async function xfer(
   const summary = emptySummary();
   const info = await Deno.stat(dir);
   if (!info.isDirectory) throw new RangeError(`${dir} is not a folder`);
+  await checkOnDevice(dir, options.device);
   if (options.rx) await receive(ctx, dir, options, limits, summary);
   if (options.tx) await send(ctx, dir, options, limits, summary);
   return summary;
@@ -128,6 +147,14 @@ async function receive(
     throw err;
   });
   if (!st) return;
+  const stale = await removeStaleTemps(ctx.spool.tmpDir, {
+    prefixOk: (p) => p === "xfer",
+    anyPid: false,
+    entriesMax: limits.entriesMax,
+  });
+  if (stale > 0) {
+    ctx.log.info("xfer-rx-cleanup", { removed: stale, reason: "left by a killed run" });
+  }
   if (!st.isDirectory) {
     ctx.log.warn("xfer-rx-skip", {
       path: selfDir,
@@ -168,10 +195,17 @@ async function receive(
         await receiveOne(ctx, sender, senderDir, e, options, limits, summary);
       }
     } catch (err) {
-      if (err instanceof DOMException && err.name === "AbortError") throw err;
+      if (isFatal(err)) throw err;
       ctx.log.error("xfer-rx-read", { dir: senderDir, error: (err as Error).message });
       summary.failed++;
     }
+  }
+  if (summary.skipped > skipWarningsMax) {
+    ctx.log.warn("xfer-rx-skipped", {
+      dir: selfDir,
+      files: summary.skipped,
+      reason: `only the first ${skipWarningsMax} were logged (all at debug level)`,
+    });
   }
 }
 
@@ -186,13 +220,17 @@ async function receiveOne(
 ) {
   const path = `${senderDir}/${e.name}`;
   const skip = (reason: string, level: "debug" | "warn" = "warn") => {
-    ctx.log[level]("xfer-rx-skip", { file: path, reason });
+    ctx.log[summary.skipped < skipWarningsMax ? level : "debug"]("xfer-rx-skip", {
+      file: path,
+      reason,
+    });
     summary.skipped++;
   };
   if (!isId(e.name)) return skip("not a packet name", "debug");
   if (!e.isFile || e.isSymlink) return skip("not a regular file");
   const removeSource = async () => {
     if (!options.keep) {
+      await checkOnDevice(senderDir, options.device);
       await Deno.remove(path).catch((err) =>
         ctx.log.warn("xfer-rx-remove", { file: path, error: err.message })
       );
@@ -210,8 +248,9 @@ async function receiveOne(
   }
   let size: number;
   let header;
+  let info: Deno.FileInfo;
   try {
-    const info = await Deno.lstat(path);
+    info = await Deno.lstat(path);
     size = info.size;
     if (options.accept && !options.accept(path, info)) {
       return skip("still changing; left for the next run", "debug");
@@ -261,6 +300,7 @@ async function receiveOne(
     progress.done();
     if (copied.id !== e.name) {
       await Deno.remove(tmp).catch(() => {});
+      options.rejected?.(path, info);
       ctx.log.error("xfer-rx-bad-id", {
         file: path,
         computed: copied.id,
@@ -284,163 +324,8 @@ async function receiveOne(
   } catch (err) {
     progress.done();
     await Deno.remove(tmp).catch(() => {});
-    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    if (isFatal(err)) throw err;
     ctx.log.error("xfer-rx-copy", { file: path, error: (err as Error).message });
     summary.failed++;
-  }
-}
-
-async function send(
-  ctx: NodeContext,
-  dir: string,
-  options: XferOptions,
-  limits: XferLimits,
-  summary: XferSummary,
-) {
-  const nodes = options.nodes ?? [...ctx.config.neigh.values()].filter((n) => n.name !== "self");
-  for (const node of nodes) {
-    options.signal?.throwIfAborted();
-    const lock = await ctx.spool.lock(node.idText, "tx");
-    if (!lock) {
-      ctx.log.warn("xfer-tx-busy", {
-        node: node.name,
-        reason: "another process is sending to this node",
-      });
-      continue;
-    }
-    try {
-      await sendNode(ctx, dir, node, options, limits, summary);
-    } catch (err) {
-      if (err instanceof DOMException && err.name === "AbortError") throw err;
-      ctx.log.error("xfer-tx-node", { node: node.name, error: (err as Error).message });
-      summary.failed++;
-    } finally {
-      lock.unlock();
-    }
-  }
-}
-
-async function ensureRealDir(path: string, create: boolean): Promise<boolean> {
-  const st = await Deno.lstat(path).catch((err) => {
-    if (isNotFound(err)) return null;
-    throw err;
-  });
-  if (st) {
-    if (!st.isDirectory) throw new RangeError(`${path} is not a real folder (a symlink or file)`);
-    return true;
-  }
-  if (!create) return false;
-  await Deno.mkdir(path);
-  await fsyncDir(path.slice(0, path.lastIndexOf("/")));
-  return true;
-}
-
-async function sendNode(
-  ctx: NodeContext,
-  dir: string,
-  node: Neighbour,
-  options: XferOptions,
-  limits: XferLimits,
-  summary: XferSummary,
-) {
-  const nodeDir = `${dir}/${node.idText}`;
-  if (!(await ensureRealDir(nodeDir, options.mkdir))) return;
-  const dstDir = `${nodeDir}/${ctx.self.idText}`;
-  await ensureRealDir(dstDir, true);
-  const entries: SpoolEntry[] = [];
-  for await (const e of ctx.spool.list(node.idText, "tx")) {
-    if (options.niceMax === undefined || e.nice <= options.niceMax) entries.push(e);
-  }
-  entries.sort((a, b) => a.nice - b.nice || a.mtimeMs - b.mtimeMs);
-  const reserve = options.mediumReserveBytes ?? 1024 * 1024;
-  for (const e of entries) {
-    options.signal?.throwIfAborted();
-    const final = `${dstDir}/${e.id}`;
-    if (await Deno.lstat(final).then(() => true, () => false)) {
-      ctx.log.debug("xfer-tx-exists", { node: node.name, pkt: e.id });
-      continue;
-    }
-    if (e.size > limits.mediumFileBytesMax) {
-      ctx.log.warn("xfer-tx-too-big-for-medium", {
-        node: node.name,
-        pkt: e.id,
-        size: e.size,
-        reason: `the medium holds files of at most ${
-          humanBytes(limits.mediumFileBytesMax)
-        } (FAT32); send big files with --chunked or use an ext4/exFAT stick`,
-      });
-      summary.noRoom++;
-      continue;
-    }
-    if ((await freeBytes(dstDir)) < e.size + reserve) {
-      ctx.log.warn("xfer-tx-no-room", {
-        node: node.name,
-        pkt: e.id,
-        size: e.size,
-        reason: "the medium is full",
-      });
-      summary.noRoom++;
-      continue;
-    }
-    const tmp = tempName(dstDir, e.id);
-    const progress = createProgress(
-      `tx ${e.id.slice(0, 16)}`,
-      e.size,
-      options.progress === undefined ? {} : { enabled: options.progress },
-    );
-    try {
-      const copied = await copyWithId(e.path, tmp, {
-        expectBytes: e.size,
-        progress,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      progress.done();
-      if (copied.id !== e.id) {
-        await Deno.remove(tmp).catch(() => {});
-        ctx.log.error("xfer-tx-bad-id", {
-          node: node.name,
-          pkt: e.id,
-          reason: "the spool copy is damaged; run ferry check",
-        });
-        summary.failed++;
-        continue;
-      }
-      await commitRename(tmp, final);
-      const back = await idOfFile(final, options.signal);
-      if (back !== e.id) {
-        await Deno.remove(final).catch(() => {});
-        ctx.log.error("xfer-tx-readback", {
-          node: node.name,
-          pkt: e.id,
-          reason: "the copy on the medium reads back wrong; the medium may be failing",
-        });
-        summary.failed++;
-        continue;
-      }
-      summary.sent++;
-      summary.sentBytes += copied.bytes;
-      ctx.log.info("xfer-tx", { to: node.name, pkt: e.id, size: copied.bytes });
-      await ctx.record("xfer-tx", [["XX", "tx"], ["Node", node.idText], ["Pkt", e.id], [
-        "Size",
-        copied.bytes,
-      ], [
-        "Msg",
-        `Packet transfer, sent to ${node.name}: ${e.id} (${humanBytes(copied.bytes)})`,
-      ]]);
-      if (!options.keep) await ctx.spool.remove(node.idText, "tx", e.id);
-    } catch (err) {
-      progress.done();
-      await Deno.remove(tmp).catch(() => {});
-      if (err instanceof DOMException && err.name === "AbortError") throw err;
-      const noSpace = (err as { code?: string }).code === "ENOSPC" ||
-        /No space left/.test((err as Error).message);
-      ctx.log.error(noSpace ? "xfer-tx-no-room" : "xfer-tx-copy", {
-        node: node.name,
-        pkt: e.id,
-        error: (err as Error).message,
-      });
-      if (noSpace) summary.noRoom++;
-      else summary.failed++;
-    }
   }
 }
