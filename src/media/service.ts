@@ -79,6 +79,7 @@ export async function serveMedia(
         fsType: m.fsType,
         readOnly: m.readOnly,
         device: m.device,
+        majorMinor: m.majorMinor,
         ...(m.label ? { label: m.label } : {}),
       },
       settings,
