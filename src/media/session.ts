@@ -153,6 +153,11 @@ async function exchange(
       tx: false,
       keep: medium.readOnly,
     });
+    if (result.imported.failed > 0) {
+      result.problems.push(
+        `${result.imported.failed} file(s) on the medium could not be imported (see the log)`,
+      );
+    }
   } catch (err) {
     if (failed("import", err)) return true;
   }
@@ -177,6 +182,11 @@ async function exchange(
         ? { limits: { mediumFileBytesMax: fat32FileBytesMax } }
         : {}),
     });
+    if (result.exported.failed > 0) {
+      result.problems.push(
+        `${result.exported.failed} packet(s) or folder(s) could not be exported (see the log)`,
+      );
+    }
     if (result.exported.noRoom > 0) {
       result.problems.push(
         `${result.exported.noRoom} packet(s) did not fit on the medium and stay queued`,

@@ -23,7 +23,7 @@ import { freeBytes, isNotFound } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import { PacketError, readPacketHeader } from "../packet/mod.ts";
 import { createProgress } from "../progress/progress.ts";
-import { isId } from "../spool/mod.ts";
+import { encHeaderBytes, isId } from "../spool/mod.ts";
 import type { NodeContext } from "../node/context.ts";
 import { copyWithId } from "./copy.ts";
 import { checkOnDevice, isFatal, removeStaleTemps } from "./medium.ts";
@@ -236,6 +236,21 @@ async function receiveOne(
       );
     }
   };
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (err) {
+    ctx.log.error("xfer-rx-read", { file: path, error: (err as Error).message });
+    summary.failed++;
+    return;
+  }
+  const size = info.size;
+  if (size < encHeaderBytes) return skip("too short to be a packet");
+  if (size > limits.packetBytesMax) {
+    return skip(
+      `${humanBytes(size)} is over the ${humanBytes(limits.packetBytesMax)} packet limit`,
+    );
+  }
   if (await ctx.spool.isSeen(sender.idText, e.name)) {
     ctx.log.info("xfer-rx-seen", { file: path, reason: "tossed before" });
     summary.skipped++;
@@ -246,20 +261,11 @@ async function receiveOne(
     summary.skipped++;
     return await removeSource();
   }
-  let size: number;
+  if (options.accept && !options.accept(path, info)) {
+    return skip("still changing; left for the next run", "debug");
+  }
   let header;
-  let info: Deno.FileInfo;
   try {
-    info = await Deno.lstat(path);
-    size = info.size;
-    if (options.accept && !options.accept(path, info)) {
-      return skip("still changing; left for the next run", "debug");
-    }
-    if (size > limits.packetBytesMax) {
-      return skip(
-        `${humanBytes(size)} is over the ${humanBytes(limits.packetBytesMax)} packet limit`,
-      );
-    }
     const file = await Deno.open(path, { read: true });
     try {
       header = (await readPacketHeader(file, { selfId: ctx.self.id, senders: ctx.senders })).header;
