@@ -1,48 +1,96 @@
 /**
  * Copying a packet while computing its id, and reading a copy back to check
  * it: the two steps that make a medium trustworthy in both directions.
+ *
+ * Each loop keeps the next read in flight while the current chunk is
+ * written and hashed, and the hashing is shared with a worker thread once
+ * a file passes a few MiB ({@linkcode HashPipe}): reading, writing and the
+ * two halves of the hashing overlap on a two-core machine. Memory is two
+ * chunk buffers plus the hash pipe's bounded queue, whatever the file size.
+ *
+ * @example
+ * ```ts
+ * import { copyWithId, readBack } from "./copy.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeFile(`${dir}/a`, new Uint8Array(1000));
+ * const copied = await copyWithId(`${dir}/a`, `${dir}/b`);
+ * console.assert(copied.id === (await readBack(`${dir}/b`)).id && copied.bytes === 1000);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  * @module
  */
 
 import { encodeBase32 } from "../encoding/base32.ts";
-import { Mth } from "../packet/mod.ts";
+import { HashPipe } from "../packet/mod.ts";
 import type { Progress } from "../progress/progress.ts";
 
-/** Bytes moved per read. */
-export const copyChunkBytes = 1024 * 1024;
+/** Bytes moved per read (each loop holds two such buffers). */
+export const copyChunkBytes = 4 * 1024 * 1024;
 
-/** Copies `src` to a new file `dst` (created, not replaced), fsyncs it, and returns the MTH id of the bytes. */
-export async function copyWithId(
+/** Options of the copy functions. */
+export interface CopyOptions {
+  /** Fail (and remove the copy) when the source grows past this many bytes. */
+  expectBytes?: number;
+  progress?: Progress;
+  signal?: AbortSignal;
+}
+
+/**
+ * Reads `file` chunk by chunk with the next read already in flight. A chunk
+ * may be used until the consumer asks for the next one.
+ */
+async function* chunksOf(file: Deno.FsFile, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  const buffers = [new Uint8Array(copyChunkBytes), new Uint8Array(copyChunkBytes)];
+  let turn = 0;
+  let pending = file.read(buffers[0]!);
+  for (;;) {
+    const n = await pending;
+    signal?.throwIfAborted();
+    if (n === null) return;
+    const chunk = buffers[turn]!.subarray(0, n);
+    turn ^= 1;
+    pending = file.read(buffers[turn]!);
+    try {
+      yield chunk;
+    } catch (err) {
+      await pending.catch(() => {});
+      throw err;
+    }
+  }
+}
+
+async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await file.write(data.subarray(off));
+}
+
+/** Copies `src` to a new `dst`, handing each chunk to `each` as it is written; fsyncs `dst`. */
+async function copyLoop(
   src: string,
   dst: string,
-  options: { expectBytes?: number; progress?: Progress; signal?: AbortSignal } = {},
-): Promise<{ id: string; bytes: number }> {
+  options: CopyOptions,
+  each: (chunk: Uint8Array) => Promise<void>,
+): Promise<number> {
   const input = await Deno.open(src, { read: true });
   let output: Deno.FsFile | undefined;
+  const chunks = chunksOf(input, options.signal);
   try {
     output = await Deno.open(dst, { write: true, createNew: true, mode: 0o644 });
-    const mth = await Mth.create();
-    const buf = new Uint8Array(copyChunkBytes);
     let bytes = 0;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const n = await input.read(buf);
-      if (n === null) break;
-      const chunk = buf.subarray(0, n);
-      mth.update(chunk);
-      let off = 0;
-      while (off < n) off += await output.write(chunk.subarray(off));
-      bytes += n;
-      options.progress?.add(n);
+    for await (const chunk of chunks) {
+      bytes += chunk.length;
       if (options.expectBytes !== undefined && bytes > options.expectBytes) {
         throw new RangeError(
           `${src} grew while being copied (now over ${options.expectBytes} bytes)`,
         );
       }
+      await Promise.all([writeAll(output, chunk), each(chunk)]);
+      options.progress?.add(chunk.length);
     }
     await output.sync();
-    return { id: encodeBase32(mth.digest()), bytes };
+    return bytes;
   } catch (err) {
+    await chunks.return(undefined).catch(() => {});
     output?.close();
     output = undefined;
     await Deno.remove(dst).catch(() => {});
@@ -53,6 +101,21 @@ export async function copyWithId(
   }
 }
 
+/** Copies `src` to a new file `dst` (created, not replaced), fsyncs it, and returns the MTH id of the bytes. */
+export async function copyWithId(
+  src: string,
+  dst: string,
+  options: CopyOptions = {},
+): Promise<{ id: string; bytes: number }> {
+  const hash = new HashPipe();
+  try {
+    const bytes = await copyLoop(src, dst, options, (chunk) => hash.update(chunk));
+    return { id: encodeBase32(await hash.digest()), bytes };
+  } finally {
+    hash.close();
+  }
+}
+
 /**
  * Copies `src` to a new file `dst` (created, not replaced) and fsyncs it,
  * without hashing: for copies that are read back and checked afterwards.
@@ -60,39 +123,9 @@ export async function copyWithId(
 export async function copyPlain(
   src: string,
   dst: string,
-  options: { expectBytes?: number; progress?: Progress; signal?: AbortSignal } = {},
+  options: CopyOptions = {},
 ): Promise<number> {
-  const input = await Deno.open(src, { read: true });
-  let output: Deno.FsFile | undefined;
-  try {
-    output = await Deno.open(dst, { write: true, createNew: true, mode: 0o644 });
-    const buf = new Uint8Array(copyChunkBytes);
-    let bytes = 0;
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const n = await input.read(buf);
-      if (n === null) break;
-      let off = 0;
-      while (off < n) off += await output.write(buf.subarray(off, n));
-      bytes += n;
-      options.progress?.add(n);
-      if (options.expectBytes !== undefined && bytes > options.expectBytes) {
-        throw new RangeError(
-          `${src} grew while being copied (now over ${options.expectBytes} bytes)`,
-        );
-      }
-    }
-    await output.sync();
-    return bytes;
-  } catch (err) {
-    output?.close();
-    output = undefined;
-    await Deno.remove(dst).catch(() => {});
-    throw err;
-  } finally {
-    input.close();
-    output?.close();
-  }
+  return await copyLoop(src, dst, options, () => Promise.resolve());
 }
 
 /** What reading a file back gave: its id, its length, and the device it is on. */
@@ -106,20 +139,17 @@ export interface ReadBack {
 /** Reads a file and returns its MTH id, length and device. */
 export async function readBack(path: string, signal?: AbortSignal): Promise<ReadBack> {
   const file = await Deno.open(path, { read: true });
+  const hash = new HashPipe();
   try {
     const dev = (await file.stat()).dev;
-    const mth = await Mth.create();
-    const buf = new Uint8Array(copyChunkBytes);
     let bytes = 0;
-    for (;;) {
-      signal?.throwIfAborted();
-      const n = await file.read(buf);
-      if (n === null) break;
-      mth.update(buf.subarray(0, n));
-      bytes += n;
+    for await (const chunk of chunksOf(file, signal)) {
+      await hash.update(chunk);
+      bytes += chunk.length;
     }
-    return { id: encodeBase32(mth.digest()), bytes, dev };
+    return { id: encodeBase32(await hash.digest()), bytes, dev };
   } finally {
+    hash.close();
     file.close();
   }
 }
