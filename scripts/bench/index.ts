@@ -8,6 +8,7 @@ import { run as packet } from "./packet.ts";
 import { run as serial } from "./serial.ts";
 import { run as media } from "./media.ts";
 import { run as queue } from "./queue.ts";
+import { run as mediaXfer } from "./media_xfer.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
@@ -18,4 +19,5 @@ export const SECTIONS: [string, Section][] = [
   ["serial", serial],
   ["media", media],
   ["queue", queue],
+  ["media_xfer", mediaXfer],
 ];

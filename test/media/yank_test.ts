@@ -152,18 +152,39 @@ async function finishAndDeliver(w: World, when: string): Promise<void> {
   }
 }
 
-/** How long an uninterrupted `ferry media` session takes here, from its first log line. */
-async function calibrate(w: World): Promise<number> {
-  await resetTrial(w);
+/** The middle one of three uninterrupted sessions' times, measured by `session`. */
+async function calibrate(w: World, session: () => Promise<number>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    await resetTrial(w);
+    times.push(await session());
+    await finishAndDeliver(w, `calibration ${i}`);
+    await w.scope.unmount(w.stick);
+  }
+  return times.sort((a, b) => a - b)[1]!;
+}
+
+/** A whole `ferry media` run, from its first log line to its last. */
+async function processSession(w: World): Promise<number> {
   const p = new FerryProcess(["--config", w.nodes.alice!.cfg, "media", w.stick]);
   await p.waitFor(/medium-start/, sessionBoundMs);
   const started = Date.now();
   await p.waitFor(/medium-safe-to-remove/, sessionBoundMs);
   const ms = Date.now() - started;
   assertEquals((await p.exit()).code, 0, p.text());
-  await finishAndDeliver(w, "calibration");
-  await w.scope.unmount(w.stick);
   return ms;
+}
+
+/** A whole session in this process. */
+async function inProcessSession(w: World): Promise<number> {
+  const started = Date.now();
+  const result = await runMediaSession(w.alice.ctx, {
+    mountPoint: w.stick,
+    fsType: "ext4",
+    readOnly: false,
+  }, SETTINGS);
+  assert(result.safeToRemove, result.problems.join("; "));
+  return Date.now() - started;
 }
 
 Deno.test({
@@ -174,11 +195,11 @@ Deno.test({
     withTempDir((root) =>
       withMounts(async (scope) => {
         const w = await makeWorld(root, scope);
-        const sessionMs = await calibrate(w);
+        const sessionMs = await calibrate(w, () => processSession(w));
         const random = seeded(seed);
         let killedMidway = 0;
         for (let trial = 0; trial < killTrials; trial++) {
-          const delayMs = Math.floor(random() * sessionMs * 1.1);
+          const delayMs = Math.floor(random() * sessionMs);
           const when = `kill trial ${trial} at ${delayMs} ms of ${sessionMs}`;
           await resetTrial(w);
           const p = new FerryProcess(["--config", w.nodes.alice!.cfg, "media", w.stick]);
@@ -193,7 +214,8 @@ Deno.test({
           await finishAndDeliver(w, when);
           await w.scope.unmount(w.stick);
         }
-        assert(killedMidway >= killTrials / 2, `only ${killedMidway} kills landed mid-session`);
+        // Timing on a shared machine varies: most, not all, cuts land inside a session.
+        assert(killedMidway >= killTrials / 3, `only ${killedMidway} kills landed mid-session`);
       })
     ),
 });
@@ -206,27 +228,17 @@ Deno.test({
     withTempDir((root) =>
       withMounts(async (scope) => {
         const w = await makeWorld(root, scope);
-        await resetTrial(w);
-        let started = Date.now();
-        await runMediaSession(w.alice.ctx, {
-          mountPoint: w.stick,
-          fsType: "ext4",
-          readOnly: false,
-        }, SETTINGS);
-        const sessionMs = Date.now() - started;
-        await w.scope.unmount(w.stick);
+        const sessionMs = await calibrate(w, () => inProcessSession(w));
         const random = seeded(seed + 1);
         let pulledMidway = 0;
         for (let trial = 0; trial < yankTrials; trial++) {
-          const delayMs = Math.floor(random() * sessionMs * 1.1);
+          const delayMs = Math.floor(random() * sessionMs * 0.9);
           const when = `yank trial ${trial} at ${delayMs} ms of ${sessionMs}`;
           await resetTrial(w);
-          started = Date.now();
-          let pulledAt = Infinity;
+          const started = Date.now();
           const pull = new Promise<void>((resolve) =>
             setTimeout(async () => {
               await runOk("umount", ["-l", w.stick]);
-              pulledAt = Date.now();
               w.scope.forget(w.stick);
               resolve();
             }, delayMs)
@@ -239,7 +251,13 @@ Deno.test({
           const endedAt = Date.now();
           await pull;
           assert(endedAt - started < sessionBoundMs, `${when}: the session hung`);
-          if (pulledAt < endedAt) pulledMidway++;
+          if (!result.safeToRemove) {
+            pulledMidway++;
+            assert(
+              result.problems.some((p) => p.includes("no longer on the medium")),
+              `${when}: ${result.problems.join("; ")}`,
+            );
+          }
           assertEquals(await namesIn(w.stick), [], `${when}: written outside the stick`);
           await w.scope.mount(w.dev, w.stick);
           const status = await Deno.stat(`${w.stick}/FERRY-STATUS.txt`).catch(() => null);
@@ -251,7 +269,10 @@ Deno.test({
           await finishAndDeliver(w, when);
           await w.scope.unmount(w.stick);
         }
-        assert(pulledMidway >= yankTrials / 2, `only ${pulledMidway} pulls landed mid-session`);
+        assert(
+          pulledMidway >= yankTrials / 3,
+          `only ${pulledMidway} sessions noticed the pull`,
+        );
       })
     ),
 });
