@@ -124,3 +124,48 @@ Deno.test({
       })
     ),
 });
+
+Deno.test({
+  name:
+    "ferry media --watch stopped (SIGTERM) in the middle of a session exits cleanly, says the medium is not safe, and loses nothing",
+  ...rootOnly,
+  fn: () =>
+    withTempDir((root) =>
+      withMounts(async (scope) => {
+        const nodes = await setupNodes(root, ["alice", "bob"], (name, cfg) => {
+          if (name === "alice") cfg.ferry = { media: { labels: ["FERRYSTOP"] } };
+        });
+        const alice = await openNode(nodes.alice!.cfg);
+        const bob = await openNode(nodes.bob!.cfg);
+        const toAlice = await queueFiles(bob.ctx, "alice", 4, 4_000_000, `${root}/b`, 5);
+        const toBob = await queueFiles(alice.ctx, "bob", 4, 4_000_000, `${root}/a`, 6);
+        const dev = await scope.ext4Loop("stick", "FERRYSTOP", 64);
+        const stick = await scope.folder("media/stick");
+        await scope.mount(dev, stick);
+        await xfer(bob.ctx, stick, { rx: false, tx: true, mkdir: true, keep: false });
+        await scope.unmount(stick);
+        const watch = new FerryProcess(["--config", nodes.alice!.cfg, "media", "--watch"]);
+        await watch.waitFor(/media-watch/, sessionWaitMs);
+        await scope.mount(dev, stick);
+        await watch.waitFor(/medium-start/, sessionWaitMs);
+        const status = await watch.stop("SIGTERM");
+        assertEquals(status.code, 0, watch.text());
+        if (!/medium-safe-to-remove/.test(watch.text())) {
+          assert(/warn medium-interrupted .*NOT safe/.test(watch.text()), watch.text());
+        }
+        const received = await packetsIn(queueDir(alice.ctx, "bob", "rx"));
+        const left = await packetsIn(mediumDir(stick, "alice", "bob"));
+        for (const f of toAlice) assert(received.includes(f.id) || left.includes(f.id), f.id);
+        const queued = await packetsIn(queueDir(alice.ctx, "bob", "tx"));
+        const carried = await packetsIn(mediumDir(stick, "bob", "alice"));
+        for (const f of toBob) assert(queued.includes(f.id) || carried.includes(f.id), f.id);
+        await assertIdsMatch(queueDir(alice.ctx, "bob", "rx"));
+        await assertIdsMatch(mediumDir(stick, "bob", "alice"));
+        assertEquals(await namesIn(alice.ctx.spool.tmpDir), []);
+        assertEquals(
+          (await namesIn(mediumDir(stick, "bob", "alice"))).filter((n) => n.startsWith(".")),
+          [],
+        );
+      })
+    ),
+});
