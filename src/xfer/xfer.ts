@@ -78,8 +78,9 @@ export interface XferOptions {
   /** Called for each received file whose bytes do not hash to its name. */
   rejected?: (path: string, info: Deno.FileInfo) => void;
   /**
-   * The device number (`st_dev`) of the medium `dir` is on: every write and
-   * removal first checks the folder is still there, and the run stops with
+   * The device number (`st_dev`) of the medium `dir` is on (default: the
+   * one it is on when the run starts): every write and removal first checks
+   * the folder is still there, and the run stops with
    * {@linkcode MediumGoneError} when it is not.
    */
   device?: number;
@@ -129,8 +130,10 @@ export async function xfer(
   const info = await Deno.stat(dir);
   if (!info.isDirectory) throw new RangeError(`${dir} is not a folder`);
   await checkOnDevice(dir, options.device);
-  if (options.rx) await receive(ctx, dir, options, limits, summary);
-  if (options.tx) await send(ctx, dir, options, limits, summary);
+  // Without a device from the caller, the folder's filesystem now is the one the run stays on.
+  const pinned = { ...options, device: options.device ?? info.dev ?? undefined };
+  if (options.rx) await receive(ctx, dir, pinned, limits, summary);
+  if (options.tx) await send(ctx, dir, pinned, limits, summary);
   return summary;
 }
 
