@@ -5,6 +5,12 @@
  * serves (each fsynced and read back before it leaves the spool), flushes
  * the filesystem, writes `FERRY-STATUS.txt`, and only then says the medium
  * is safe to remove (log line, status file, LED), optionally unmounting it.
+ *
+ * The medium is pinned by its device number for the whole session: a stick
+ * pulled out (or unmounted) at any point stops the session with a
+ * `medium-gone` line and a slowly blinking LED, and nothing is written to
+ * the folder its mount leaves behind. Every step leaves a state the next
+ * insertion finishes from: no packet is lost or delivered twice.
  * @module
  */
 
