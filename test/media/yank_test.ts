@@ -167,12 +167,17 @@ async function calibrate(w: World, session: () => Promise<number>): Promise<numb
 /** A whole `ferry media` run, from its first log line to its last. */
 async function processSession(w: World): Promise<number> {
   const p = new FerryProcess(["--config", w.nodes.alice!.cfg, "media", w.stick]);
-  await p.waitFor(/medium-start/, sessionBoundMs);
-  const started = Date.now();
-  await p.waitFor(/medium-safe-to-remove/, sessionBoundMs);
-  const ms = Date.now() - started;
-  assertEquals((await p.exit()).code, 0, p.text());
-  return ms;
+  try {
+    await p.waitFor(/medium-start/, sessionBoundMs);
+    const started = Date.now();
+    await p.waitFor(/medium-safe-to-remove/, sessionBoundMs);
+    const ms = Date.now() - started;
+    assertEquals((await p.exit()).code, 0, p.text());
+    return ms;
+  } catch (err) {
+    await p.stop("SIGKILL");
+    throw err;
+  }
 }
 
 /** A whole session in this process. */
@@ -203,9 +208,12 @@ Deno.test({
           const when = `kill trial ${trial} at ${delayMs} ms of ${sessionMs}`;
           await resetTrial(w);
           const p = new FerryProcess(["--config", w.nodes.alice!.cfg, "media", w.stick]);
-          await p.waitFor(/medium-start/, sessionBoundMs);
-          await new Promise((r) => setTimeout(r, delayMs));
-          await p.stop("SIGKILL");
+          try {
+            await p.waitFor(/medium-start/, sessionBoundMs);
+            await new Promise((r) => setTimeout(r, delayMs));
+          } finally {
+            await p.stop("SIGKILL");
+          }
           if (!p.text().includes("medium-safe-to-remove")) killedMidway++;
           await assertNothingLost(w, when);
           await tossAll(w.alice.ctx); // what arrived is delivered now; the rest must not come twice
