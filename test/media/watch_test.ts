@@ -145,9 +145,14 @@ Deno.test({
         await xfer(bob.ctx, stick, { rx: false, tx: true, mkdir: true, keep: false });
         await scope.unmount(stick);
         const watch = new FerryProcess(["--config", nodes.alice!.cfg, "media", "--watch"]);
-        await watch.waitFor(/media-watch/, sessionWaitMs);
-        await scope.mount(dev, stick);
-        await watch.waitFor(/medium-start/, sessionWaitMs);
+        try {
+          await watch.waitFor(/media-watch/, sessionWaitMs);
+          await scope.mount(dev, stick);
+          await watch.waitFor(/medium-start/, sessionWaitMs);
+        } catch (err) {
+          await watch.stop("SIGKILL");
+          throw err;
+        }
         const status = await watch.stop("SIGTERM");
         assertEquals(status.code, 0, watch.text());
         if (!/medium-safe-to-remove/.test(watch.text())) {
