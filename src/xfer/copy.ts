@@ -42,20 +42,26 @@ export interface CopyOptions {
 async function* chunksOf(file: Deno.FsFile, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   const buffers = [new Uint8Array(copyChunkBytes), new Uint8Array(copyChunkBytes)];
   let turn = 0;
-  let pending = file.read(buffers[0]!);
-  for (;;) {
-    const n = await pending;
-    signal?.throwIfAborted();
-    if (n === null) return;
-    const chunk = buffers[turn]!.subarray(0, n);
-    turn ^= 1;
-    pending = file.read(buffers[turn]!);
-    try {
+  // A read that fails while the chunk before it is in use is reported when awaited.
+  const start = (buffer: Uint8Array) => {
+    const read = file.read(buffer);
+    read.catch(() => {});
+    return read;
+  };
+  let pending = start(buffers[0]!);
+  try {
+    for (;;) {
+      const n = await pending;
+      signal?.throwIfAborted();
+      if (n === null) return;
+      const chunk = buffers[turn]!.subarray(0, n);
+      turn ^= 1;
+      pending = start(buffers[turn]!);
       yield chunk;
-    } catch (err) {
-      await pending.catch(() => {});
-      throw err;
     }
+  } finally {
+    // Leaving early (an error, an abort): let the read in flight finish before the file closes.
+    await pending.catch(() => {});
   }
 }
 
@@ -91,9 +97,12 @@ async function copyLoop(
     return bytes;
   } catch (err) {
     await chunks.return(undefined).catch(() => {});
-    output?.close();
-    output = undefined;
-    await Deno.remove(dst).catch(() => {});
+    if (output) {
+      // Only a file this copy created is removed, never one that was there before.
+      output.close();
+      output = undefined;
+      await Deno.remove(dst).catch(() => {});
+    }
     throw err;
   } finally {
     input.close();
