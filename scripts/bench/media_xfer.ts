@@ -171,11 +171,11 @@ async function throughput(
     return (await ferryCli(["--config", cfg.alice!, "xfer", "--tx", "--mkdir", medium])).seconds;
   });
   const cpDst = `${root}/cp`;
-  /** cp, and with `flushed` also `sync -f`: the copy reaches the device, as ferry's does. */
+  /** cp, and with `flushed` also `sync FILES` (fsync of each copy): its bytes reach the device, as ferry's do. */
   const cp = async (from: string[]) => {
     await fresh(cpDst);
     await measure("sync", ["-f", root]);
-    const script = `cp "$@" ${cpDst}${flushed ? ` && sync -f ${cpDst}` : ""}`;
+    const script = `cp "$@" ${cpDst}${flushed ? ` && sync ${cpDst}/*` : ""}`;
     return (await measure("sh", ["-c", script, "cp", ...from])).seconds;
   };
   const cpS = await bestOf("cp", ctx, () => cp(files));
@@ -192,7 +192,7 @@ async function throughput(
   if (got !== count) throw new Error(`import brought ${got} packets, not ${count}`);
   const onMedium = [...Deno.readDirSync(inbox)].map((e) => `${inbox}/${e.name}`);
   const cpInS = await bestOf("cp from the medium", ctx, () => cp(onMedium));
-  const cpName = flushed ? "cp && sync -f" : "cp";
+  const cpName = flushed ? "cp && sync FILES" : "cp";
   const rate = (s: number) => `${(total / MiB / s).toFixed(0)} MiB/s`;
   const ratio = (s: number, base: number) => (base / s).toFixed(2);
   const pass = (s: number, base: number) => (base / s >= barRatio ? "yes" : "NO");
@@ -236,8 +236,8 @@ async function throughput(
       "back from the medium to check its id; import computes each id while copying and fsyncs. " +
       `${cpName} does neither. Process rows include Deno's start-up (about 0.2 s).` +
       (flushed
-        ? " On a disk-backed mount cp alone only fills the page cache; with sync -f its " +
-          "bytes reach the device, as ferry's must before a packet leaves the spool."
+        ? " On a disk-backed mount cp alone only fills the page cache; sync FILES fsyncs " +
+          "each copy, as ferry does before a packet leaves the spool or the medium."
         : " On tmpfs a flush costs nothing: this is the CPU cost of verifying."),
     ],
   };
