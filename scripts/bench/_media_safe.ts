@@ -75,8 +75,10 @@ class Watcher {
 /** Measures mount → safe to remove; `root` is a fresh folder. */
 export async function mediaSafeWait(ctx: BenchContext, root: string): Promise<BenchTable> {
   await Deno.mkdir(root, { recursive: true });
+  const stick = `${root}/stick`;
+  // Watched by mount point: the image is filled at another mount point the watcher ignores.
   const { cfg, nodes, ids } = await makeNodes(ctx, root, (name, obj) => {
-    if (name === "alice") obj.ferry = { media: { labels: ["FERRYBENCH"] } };
+    if (name === "alice") obj.ferry = { media: { mounts: [stick] } };
   });
   ctx.say(`media_xfer: queueing ${packets} packets each way`);
   await queueRandom(nodes.bob!, "alice", packets, payloadBytes, `${root}/scratch`);
@@ -89,7 +91,6 @@ export async function mediaSafeWait(ctx: BenchContext, root: string): Promise<Be
   await sh("mkfs.ext4", ["-q", "-L", "FERRYBENCH", img]);
   const dev = (await sh("losetup", ["-f", "--show", img])).trim();
   const prep = `${root}/prep`;
-  const stick = `${root}/stick`;
   await Deno.mkdir(prep);
   await Deno.mkdir(stick);
   const watcher = new Watcher(ctx, cfg.alice!);
