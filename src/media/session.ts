@@ -88,7 +88,6 @@ export async function runMediaSession(
     const gone = await exchange(ctx, medium, settings, device, result, options.signal);
     if (!gone) await flush(ctx, medium, settings, device, result, started);
   }
-  for (const p of result.problems) log.debug("medium-problem", { problem: p });
   if (result.safeToRemove && settings.unmount) {
     try {
       await unmount(medium.mountPoint);
