@@ -49,6 +49,9 @@ export const XFER_DEFAULTS: XferLimits = {
 /** Skipped files logged as warnings per run; the rest are counted in one line (and logged at debug). */
 export const skipWarningsMax = 20;
 
+/** Files at least this big are checked for holes (a sparse file is not a packet). */
+export const sparseCheckBytesMin = 1024 * 1024;
+
 /** FAT32's largest file. */
 export const fat32FileBytesMax = 2 ** 32 - 1;
 
@@ -253,6 +256,14 @@ async function receiveOne(
     return skip(
       `${humanBytes(size)} is over the ${humanBytes(limits.packetBytesMax)} packet limit`,
     );
+  }
+  // Packets are encrypted, so never sparse nor compressible: a file with far fewer blocks
+  // than bytes is mostly holes, and copying its claimed size would only fill the spool.
+  if (
+    size >= sparseCheckBytesMin && info.blocks !== null && info.blocks > 0 &&
+    info.blocks * 512 < size / 2
+  ) {
+    return skip(`mostly holes (${humanBytes(info.blocks * 512)} stored of ${humanBytes(size)})`);
   }
   if (await ctx.spool.isSeen(sender.idText, e.name)) {
     ctx.log.info("xfer-rx-seen", { file: path, reason: "tossed before" });

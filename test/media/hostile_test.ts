@@ -199,6 +199,10 @@ Deno.test({
           crypto.getRandomValues(new Uint8Array(5000)),
         );
         await runOk("truncate", ["-s", "100G", `${inbox}/${randomId()}`]);
+        // A sparse file under the limit that starts like a real packet: copying it would take ages.
+        const holey = `${inbox}/${randomId()}`;
+        await Deno.writeFile(holey, bytes.subarray(0, 4096));
+        await runOk("truncate", ["-s", "20G", holey]);
         for (
           const name of ["..evil", "...", "notes.txt", randomId().toLowerCase(), "x".repeat(250)]
         ) {
@@ -235,6 +239,7 @@ Deno.test({
         assertLogged(log, /(warn|debug) xfer-rx-skip .*over the 64 GiB packet limit/);
         assertLogged(log, /(warn|debug) xfer-rx-skip .*not a valid packet for us/);
         assertLogged(log, /(warn|debug) xfer-rx-skip .*too short to be a packet/);
+        assertLogged(log, /(warn|debug) xfer-rx-skip .*mostly holes \(4\.0 KiB stored of 20 GiB\)/);
         assertLogged(log, /warn xfer-rx-skipped .*only the first 20 were logged/);
         assert(
           alice.lines.filter((l) => l.startsWith("warn xfer-rx-skip ")).length <= 20,
