@@ -1,9 +1,9 @@
 /**
- * Pulled sticks and power cuts: media sessions interrupted at seeded random
- * points, by SIGKILL of `ferry media` (a real subprocess) or by a lazy
- * unmount under a session running here. Afterwards no packet is lost,
- * damaged or delivered twice, nothing leaks outside the medium, and the
- * next insertion finishes the work.
+ * Pulled sticks and power cuts: media sessions (importing, exporting, or
+ * both) interrupted at seeded random points, by SIGKILL of `ferry media` (a
+ * real subprocess) or by a lazy unmount under a session running here.
+ * Afterwards no packet is lost, damaged or delivered twice, nothing leaks
+ * outside the medium, and the next insertion finishes the work.
  * @module
  */
 
@@ -47,6 +47,10 @@ const SETTINGS: MediaSettings = {
   statusFile: true,
 };
 
+/** What a trial's session has to do: both ways, or only one (so cuts land in each phase). */
+type Kind = "both" | "import" | "export";
+const KINDS: Kind[] = ["both", "import", "export"];
+
 /** Two nodes, one stick, and copies of the packets to put back before every trial. */
 interface World {
   root: string;
@@ -56,6 +60,10 @@ interface World {
   bob: OpenNode;
   dev: string;
   stick: string;
+  /** Every packet made; a trial moves all of them one way or both. */
+  allToBob: QueuedFile[];
+  allToAlice: QueuedFile[];
+  /** What the current trial moves. */
   toBob: QueuedFile[];
   toAlice: QueuedFile[];
   stash: string;
@@ -79,7 +87,20 @@ async function makeWorld(root: string, scope: MountScope): Promise<World> {
   await copyDir(queueDir(bob.ctx, "alice", "tx"), `${stash}/bob-tx`);
   const dev = await scope.ext4Loop("stick", "YANK", 64);
   const stick = await scope.folder("stick");
-  return { root, scope, nodes, alice, bob, dev, stick, toBob, toAlice, stash };
+  return {
+    root,
+    scope,
+    nodes,
+    alice,
+    bob,
+    dev,
+    stick,
+    allToBob: toBob,
+    allToAlice: toAlice,
+    toBob,
+    toAlice,
+    stash,
+  };
 }
 
 async function resetNode(node: TestNode): Promise<void> {
@@ -89,16 +110,22 @@ async function resetNode(node: TestNode): Promise<void> {
   }
 }
 
-/** Fresh spools (alice's packets queued again), an empty stick carrying bob's packets, mounted. */
-async function resetTrial(w: World): Promise<void> {
+/** Fresh spools with alice's packets queued, an empty stick with bob's packets, mounted (per `kind`). */
+async function resetTrial(w: World, kind: Kind): Promise<void> {
   await resetNode(w.nodes.alice!);
   await resetNode(w.nodes.bob!);
-  await copyDir(`${w.stash}/alice-tx`, queueDir(w.alice.ctx, "bob", "tx"));
+  w.toBob = kind === "import" ? [] : w.allToBob;
+  w.toAlice = kind === "export" ? [] : w.allToAlice;
+  await Deno.mkdir(queueDir(w.alice.ctx, "bob", "tx"), { recursive: true });
+  if (w.toBob.length > 0) await copyDir(`${w.stash}/alice-tx`, queueDir(w.alice.ctx, "bob", "tx"));
   await w.scope.mount(w.dev, w.stick);
   for (const name of await namesIn(w.stick)) {
     if (name !== "lost+found") await Deno.remove(`${w.stick}/${name}`, { recursive: true });
   }
-  await copyDir(`${w.stash}/bob-tx`, mediumDir(w.stick, "alice", "bob"));
+  await Deno.mkdir(mediumDir(w.stick, "alice", "bob"), { recursive: true });
+  if (w.toAlice.length > 0) {
+    await copyDir(`${w.stash}/bob-tx`, mediumDir(w.stick, "alice", "bob"));
+  }
   await runOk("sync", ["-f", w.stick]);
 }
 
@@ -152,16 +179,23 @@ async function finishAndDeliver(w: World, when: string): Promise<void> {
   }
 }
 
-/** The middle one of three uninterrupted sessions' times, measured by `session`. */
-async function calibrate(w: World, session: () => Promise<number>): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    await resetTrial(w);
-    times.push(await session());
-    await finishAndDeliver(w, `calibration ${i}`);
-    await w.scope.unmount(w.stick);
+/** For each kind, the middle one of three uninterrupted sessions' times, measured by `session`. */
+async function calibrate(
+  w: World,
+  session: () => Promise<number>,
+): Promise<Record<Kind, number>> {
+  const out = { both: 0, import: 0, export: 0 };
+  for (const kind of KINDS) {
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await resetTrial(w, kind);
+      times.push(await session());
+      await finishAndDeliver(w, `calibration ${kind} ${i}`);
+      await w.scope.unmount(w.stick);
+    }
+    out[kind] = times.sort((a, b) => a - b)[1]!;
   }
-  return times.sort((a, b) => a - b)[1]!;
+  return out;
 }
 
 /** A whole `ferry media` run, from its first log line to its last. */
@@ -204,9 +238,10 @@ Deno.test({
         const random = seeded(seed);
         let killedMidway = 0;
         for (let trial = 0; trial < killTrials; trial++) {
-          const delayMs = Math.floor(random() * sessionMs);
-          const when = `kill trial ${trial} at ${delayMs} ms of ${sessionMs}`;
-          await resetTrial(w);
+          const kind = KINDS[trial % KINDS.length]!;
+          const delayMs = Math.floor(random() * sessionMs[kind]);
+          const when = `kill trial ${trial} (${kind}) at ${delayMs} ms of ${sessionMs[kind]}`;
+          await resetTrial(w, kind);
           const p = new FerryProcess(["--config", w.nodes.alice!.cfg, "media", w.stick]);
           try {
             await p.waitFor(/medium-start/, sessionBoundMs);
@@ -240,9 +275,10 @@ Deno.test({
         const random = seeded(seed + 1);
         let pulledMidway = 0;
         for (let trial = 0; trial < yankTrials; trial++) {
-          const delayMs = Math.floor(random() * sessionMs * 0.9);
-          const when = `yank trial ${trial} at ${delayMs} ms of ${sessionMs}`;
-          await resetTrial(w);
+          const kind = KINDS[trial % KINDS.length]!;
+          const delayMs = Math.floor(random() * sessionMs[kind] * 0.9);
+          const when = `yank trial ${trial} (${kind}) at ${delayMs} ms of ${sessionMs[kind]}`;
+          await resetTrial(w, kind);
           const started = Date.now();
           const pull = new Promise<void>((resolve) =>
             setTimeout(async () => {
