@@ -10,6 +10,7 @@ import { run as media } from "./media.ts";
 import { run as queue } from "./queue.ts";
 import { run as link } from "./link.ts";
 import { run as node } from "./node.ts";
+import { run as mediaXfer } from "./media_xfer.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
@@ -22,4 +23,5 @@ export const SECTIONS: [string, Section][] = [
   ["queue", queue],
   ["link", link],
   ["node", node],
+  ["media_xfer", mediaXfer],
 ];

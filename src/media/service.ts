@@ -72,18 +72,31 @@ export async function serveMedia(
       continue;
     }
     const m = event.medium;
-    const result = await runMediaSession(
-      ctx,
-      {
-        mountPoint: m.mountPoint,
-        fsType: m.fsType,
-        readOnly: m.readOnly,
-        device: m.device,
-        ...(m.label ? { label: m.label } : {}),
-      },
-      settings,
-      { ...(options.led ? { led: options.led } : {}), signal },
-    );
+    let result;
+    try {
+      result = await runMediaSession(
+        ctx,
+        {
+          mountPoint: m.mountPoint,
+          fsType: m.fsType,
+          readOnly: m.readOnly,
+          device: m.device,
+          majorMinor: m.majorMinor,
+          ...(m.label ? { label: m.label } : {}),
+        },
+        settings,
+        { ...(options.led ? { led: options.led } : {}), signal },
+      );
+    } catch (err) {
+      if (!signal.aborted) throw err;
+      // Stopping mid-session: every step left a consistent state; the next insertion finishes.
+      ctx.log.warn("medium-interrupted", {
+        medium: m.mountPoint,
+        reason: "ferry is stopping: the medium is NOT safe to remove until it was served again",
+      });
+      await options.led?.blink(1000).catch(() => {});
+      return;
+    }
     state.lastMedium = {
       mountPoint: m.mountPoint,
       at: new Date().toISOString(),

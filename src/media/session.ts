@@ -5,20 +5,33 @@
  * serves (each fsynced and read back before it leaves the spool), flushes
  * the filesystem, writes `FERRY-STATUS.txt`, and only then says the medium
  * is safe to remove (log line, status file, LED), optionally unmounting it.
+ *
+ * The medium is pinned by its device number for the whole session: a stick
+ * pulled out (or unmounted) at any point stops the session with a
+ * `medium-gone` line and a slowly blinking LED, and nothing is written to
+ * the folder its mount leaves behind. Every step leaves a state the next
+ * insertion finishes from: no packet is lost or delivered twice.
  * @module
  */
 
 import type { Neighbour } from "../config/mod.ts";
 import type { MediaSettings } from "../config/ferry_media.ts";
-import { fsyncDir, isNotFound } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import type { NodeContext } from "../node/context.ts";
-import { fat32FileBytesMax, xfer, type XferSummary } from "../xfer/mod.ts";
+import {
+  checkOnDevice,
+  deviceOf,
+  fat32FileBytesMax,
+  majorMinorOf,
+  MediumGoneError,
+  xfer,
+  type XferSummary,
+} from "../xfer/mod.ts";
+import { writeStatusFile } from "./status_file.ts";
 import type { Led } from "../../hw/led/mod.ts";
 import { syncFs, unmount } from "../../hw/media/mod.ts";
 
-/** Name of the status file written on each medium. */
-export const statusFileName = "FERRY-STATUS.txt";
+export { statusFileName } from "./status_file.ts";
 /** Blink period while a medium is in use. */
 export const busyBlinkMs = 250;
 
@@ -28,6 +41,8 @@ export interface MediumInfo {
   fsType: string;
   readOnly: boolean;
   device?: string;
+  /** `major:minor` from the mount table, when known: checked against the mount point. */
+  majorMinor?: string;
   label?: string;
 }
 
@@ -65,66 +80,13 @@ export async function runMediaSession(
     label: medium.label,
     readOnly: medium.readOnly,
   });
-  const nodes: Neighbour[] = settings.nodes.length > 0
-    ? settings.nodes.map((n) => ctx.config.neigh.get(n)!).filter((n) => n !== undefined)
-    : [...ctx.config.neigh.values()].filter((n) => n.name !== "self");
-  const common = {
-    mkdir: true,
-    progress: false,
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
-  try {
-    result.imported = await xfer(ctx, medium.mountPoint, {
-      ...common,
-      rx: true,
-      tx: false,
-      keep: medium.readOnly,
-    });
-  } catch (err) {
-    if (err instanceof DOMException && err.name === "AbortError") throw err;
-    result.problems.push(`import failed: ${(err as Error).message}`);
-    log.error("medium-import-failed", { error: (err as Error).message });
-  }
-  if (medium.readOnly) {
-    result.problems.push("the medium is read-only: nothing was written to it");
-    log.warn("medium-read-only", {
-      reason: "packets were imported (and left on it); nothing exported",
-    });
-  } else {
-    try {
-      result.exported = await xfer(ctx, medium.mountPoint, {
-        ...common,
-        rx: false,
-        tx: true,
-        keep: settings.keep,
-        nodes,
-        ...(FAT_TYPES.has(medium.fsType)
-          ? { limits: { mediumFileBytesMax: fat32FileBytesMax } }
-          : {}),
-      });
-      if (result.exported.noRoom > 0) {
-        result.problems.push(
-          `${result.exported.noRoom} packet(s) did not fit on the medium and stay queued`,
-        );
-      }
-    } catch (err) {
-      if (err instanceof DOMException && err.name === "AbortError") throw err;
-      result.problems.push(`export failed: ${(err as Error).message}`);
-      log.error("medium-export-failed", { error: (err as Error).message });
-    }
-  }
-  const imported = result.imported?.received ?? 0;
-  const exported = result.exported?.sent ?? 0;
-  try {
-    if (!medium.readOnly) {
-      await syncFs(medium.mountPoint);
-      if (settings.statusFile) await writeStatus(medium.mountPoint, ctx, result, started);
-      await syncFs(medium.mountPoint);
-    }
-    result.safeToRemove = true;
-  } catch (err) {
-    result.problems.push(`flushing the medium failed: ${(err as Error).message}`);
-    log.error("medium-sync-failed", { error: (err as Error).message });
+  const device = await pinMedium(medium).catch((err) => {
+    result.problems.push((err as Error).message);
+    return undefined;
+  });
+  if (device !== undefined) {
+    const gone = await exchange(ctx, medium, settings, device, result, options.signal);
+    if (!gone) await flush(ctx, medium, settings, device, result, started);
   }
   if (result.safeToRemove && settings.unmount) {
     try {
@@ -138,9 +100,9 @@ export async function runMediaSession(
   if (result.safeToRemove) {
     await options.led?.on().catch(() => {});
     log.info("medium-safe-to-remove", {
-      imported,
+      imported: result.imported?.received ?? 0,
       importedBytes: result.imported?.receivedBytes ?? 0,
-      exported,
+      exported: result.exported?.sent ?? 0,
       exportedBytes: result.exported?.sentBytes ?? 0,
       problems: result.problems.length > 0 ? result.problems.join("; ") : undefined,
       seconds: ((Date.now() - started) / 1000).toFixed(1),
@@ -152,13 +114,135 @@ export async function runMediaSession(
   return result;
 }
 
-async function writeStatus(
-  mountPoint: string,
+/**
+ * The device number of the medium, checked against the mount table's
+ * `major:minor` when known: a stick pulled out before the session started
+ * leaves an ordinary folder that must not be written to.
+ */
+async function pinMedium(medium: MediumInfo): Promise<number> {
+  const device = await deviceOf(medium.mountPoint);
+  // btrfs reports per-subvolume device numbers that differ from the mount table's.
+  if (
+    medium.majorMinor !== undefined && medium.fsType !== "btrfs" &&
+    majorMinorOf(device) !== medium.majorMinor
+  ) {
+    throw new MediumGoneError(medium.mountPoint);
+  }
+  return device;
+}
+
+/** Import, then export; stops at once when the medium goes away (and answers true). */
+async function exchange(
   ctx: NodeContext,
-  r: MediaSessionResult,
+  medium: MediumInfo,
+  settings: MediaSettings,
+  device: number,
+  result: MediaSessionResult,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const log = ctx.log.child({ medium: medium.mountPoint });
+  const common = { mkdir: true, progress: false, device, ...(signal ? { signal } : {}) };
+  const failed = (what: string, err: unknown) => {
+    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    const gone = err instanceof MediumGoneError;
+    result.problems.push(
+      gone ? (err as Error).message : `${what} failed: ${(err as Error).message}`,
+    );
+    log.error(gone ? "medium-gone" : `medium-${what}-failed`, { error: (err as Error).message });
+    return gone;
+  };
+  try {
+    result.imported = await xfer(ctx, medium.mountPoint, {
+      ...common,
+      rx: true,
+      tx: false,
+      keep: medium.readOnly,
+    });
+    if (result.imported.failed > 0) {
+      result.problems.push(
+        `${result.imported.failed} file(s) on the medium could not be imported (see the log)`,
+      );
+    }
+  } catch (err) {
+    if (failed("import", err)) return true;
+  }
+  if (medium.readOnly) {
+    result.problems.push("the medium is read-only: nothing was written to it");
+    log.warn("medium-read-only", {
+      reason: "packets were imported (and left on it); nothing exported",
+    });
+    return false;
+  }
+  const nodes: Neighbour[] = settings.nodes.length > 0
+    ? settings.nodes.map((n) => ctx.config.neigh.get(n)).filter((n) => n !== undefined)
+    : [...ctx.config.neigh.values()].filter((n) => n.name !== "self");
+  try {
+    result.exported = await xfer(ctx, medium.mountPoint, {
+      ...common,
+      rx: false,
+      tx: true,
+      keep: settings.keep,
+      nodes,
+      ...(FAT_TYPES.has(medium.fsType)
+        ? { limits: { mediumFileBytesMax: fat32FileBytesMax } }
+        : {}),
+    });
+    if (result.exported.failed > 0) {
+      result.problems.push(
+        `${result.exported.failed} packet(s) or folder(s) could not be exported (see the log)`,
+      );
+    }
+    if (result.exported.noRoom > 0) {
+      result.problems.push(
+        `${result.exported.noRoom} packet(s) did not fit on the medium and stay queued`,
+      );
+    }
+  } catch (err) {
+    return failed("export", err);
+  }
+  return false;
+}
+
+/**
+ * Flushes the medium, writes the status file, flushes again, and checks the
+ * medium was there all along; only then is it safe to remove.
+ */
+async function flush(
+  ctx: NodeContext,
+  medium: MediumInfo,
+  settings: MediaSettings,
+  device: number,
+  result: MediaSessionResult,
   started: number,
 ): Promise<void> {
-  const lines = [
+  const log = ctx.log.child({ medium: medium.mountPoint });
+  try {
+    if (!medium.readOnly) {
+      await checkOnDevice(medium.mountPoint, device);
+      await syncFs(medium.mountPoint);
+      if (settings.statusFile) {
+        await writeStatusFile(medium.mountPoint, device, statusLines(ctx, result, started))
+          .catch((err) => {
+            if (err instanceof MediumGoneError) throw err;
+            result.problems.push(`the status file was not written: ${(err as Error).message}`);
+            log.warn("medium-status-failed", { error: (err as Error).message });
+          });
+        await syncFs(medium.mountPoint);
+      }
+    }
+    await checkOnDevice(medium.mountPoint, device);
+    result.safeToRemove = true;
+  } catch (err) {
+    const gone = err instanceof MediumGoneError;
+    result.problems.push(
+      gone ? (err as Error).message : `flushing the medium failed: ${(err as Error).message}`,
+    );
+    log.error(gone ? "medium-gone" : "medium-sync-failed", { error: (err as Error).message });
+  }
+}
+
+function statusLines(ctx: NodeContext, r: MediaSessionResult, started: number): string[] {
+  return [
     `ferry node ${ctx.config.ferry.name} (${ctx.self.idText})`,
     `finished: ${new Date().toISOString()} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
     `imported: ${r.imported?.received ?? 0} packet(s), ${
@@ -169,19 +253,4 @@ async function writeStatus(
     "SAFE TO REMOVE",
     "",
   ];
-  const path = `${mountPoint}/${statusFileName}`;
-  const tmp = `${mountPoint}/.${statusFileName}.tmp`;
-  try {
-    const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-    try {
-      await file.write(new TextEncoder().encode(lines.join("\n")));
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(tmp, path);
-    await fsyncDir(mountPoint);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
 }

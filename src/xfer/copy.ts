@@ -2,72 +2,111 @@
  * Copying a packet while computing its id, and reading a copy back to check
  * it: the two steps that make a medium trustworthy in both directions.
  *
- * Reads, writes and hashing overlap: the next chunk is read while the
- * current one is written and hashed, and the hashing itself is shared with
- * a worker thread for big packets (the packet module's `HashPipe`), so a
- * copy runs at about the speed of its slowest part instead of their sum.
- * Memory is two chunks plus the hasher's bounded queue, whatever the size.
+ * Each loop keeps the next read in flight while the current chunk is
+ * written and hashed, and the hashing is shared with a worker thread once
+ * a file passes a few MiB ({@linkcode HashPipe}): reading, writing and the
+ * two halves of the hashing overlap on a two-core machine. Memory is two
+ * chunk buffers plus the hash pipe's bounded queue, whatever the file size.
  *
  * @example
  * ```ts
- * import { copyWithId, filesEqual, idOfFile } from "./copy.ts";
+ * import { copyWithId, readBack } from "./copy.ts";
  * const dir = await Deno.makeTempDir();
- * await Deno.writeFile(`${dir}/a`, new Uint8Array(1000).fill(7));
- * const { id } = await copyWithId(`${dir}/a`, `${dir}/b`);
- * console.assert(id === await idOfFile(`${dir}/b`));
- * console.assert(await filesEqual(`${dir}/a`, `${dir}/b`));
+ * await Deno.writeFile(`${dir}/a`, new Uint8Array(1000));
+ * const copied = await copyWithId(`${dir}/a`, `${dir}/b`);
+ * console.assert(copied.id === (await readBack(`${dir}/b`)).id && copied.bytes === 1000);
  * await Deno.remove(dir, { recursive: true });
  * ```
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import { encodeBase32 } from "../encoding/base32.ts";
 import { HashPipe } from "../packet/mod.ts";
 import type { Progress } from "../progress/progress.ts";
 
-/** Bytes moved per read (two such buffers are in use during a copy). */
-export const copyChunkBytes = 2 * 1024 * 1024;
+/** Bytes moved per read (each loop holds two such buffers). */
+export const copyChunkBytes = 4 * 1024 * 1024;
 
-async function readFull(file: Deno.FsFile, into: Uint8Array): Promise<number> {
-  let off = 0;
-  while (off < into.length) {
-    const n = await file.read(into.subarray(off));
-    if (n === null) break;
-    off += n;
-  }
-  return off;
-}
-
-async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
-  for (let off = 0; off < data.length;) off += await file.write(data.subarray(off));
+/** Options of the copy functions. */
+export interface CopyOptions {
+  /** Fail (and remove the copy) when the source grows past this many bytes. */
+  expectBytes?: number;
+  progress?: Progress;
+  signal?: AbortSignal;
 }
 
 /**
- * Calls `each` with successive chunks of `file`, reading the next chunk
- * while `each` works on the current one. A chunk may be reused once `each`
- * has resolved.
+ * Reads `file` chunk by chunk with the next read already in flight. A chunk
+ * may be used until the consumer asks for the next one.
  */
-async function eachChunk(
-  file: Deno.FsFile,
-  signal: AbortSignal | undefined,
-  each: (chunk: Uint8Array) => Promise<void>,
-): Promise<void> {
+async function* chunksOf(file: Deno.FsFile, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   const buffers = [new Uint8Array(copyChunkBytes), new Uint8Array(copyChunkBytes)];
-  let current = 0;
-  let pending = readFull(file, buffers[0]!);
+  let turn = 0;
+  // A read that fails while the chunk before it is in use is reported when awaited.
+  const start = (buffer: Uint8Array) => {
+    const read = file.read(buffer);
+    read.catch(() => {});
+    return read;
+  };
+  let pending = start(buffers[0]!);
   try {
     for (;;) {
-      signal?.throwIfAborted();
       const n = await pending;
-      if (n === 0) return;
-      const chunk = buffers[current]!.subarray(0, n);
-      current ^= 1;
-      pending = n < copyChunkBytes ? Promise.resolve(0) : readFull(file, buffers[current]!);
-      await each(chunk);
+      signal?.throwIfAborted();
+      if (n === null) return;
+      const chunk = buffers[turn]!.subarray(0, n);
+      turn ^= 1;
+      pending = start(buffers[turn]!);
+      yield chunk;
     }
   } finally {
-    await pending.catch(() => 0); // never close the file under a read in flight
+    // Leaving early (an error, an abort): let the read in flight finish before the file closes.
+    await pending.catch(() => {});
+  }
+}
+
+async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await file.write(data.subarray(off));
+}
+
+/** Copies `src` to a new `dst`, handing each chunk to `each` as it is written; fsyncs `dst`. */
+async function copyLoop(
+  src: string,
+  dst: string,
+  options: CopyOptions,
+  each: (chunk: Uint8Array) => Promise<void>,
+): Promise<number> {
+  const input = await Deno.open(src, { read: true });
+  let output: Deno.FsFile | undefined;
+  const chunks = chunksOf(input, options.signal);
+  try {
+    output = await Deno.open(dst, { write: true, createNew: true, mode: 0o644 });
+    let bytes = 0;
+    for await (const chunk of chunks) {
+      bytes += chunk.length;
+      if (options.expectBytes !== undefined && bytes > options.expectBytes) {
+        throw new RangeError(
+          `${src} grew while being copied (now over ${options.expectBytes} bytes)`,
+        );
+      }
+      await Promise.all([writeAll(output, chunk), each(chunk)]);
+      options.progress?.add(chunk.length);
+    }
+    await output.sync();
+    return bytes;
+  } catch (err) {
+    await chunks.return(undefined).catch(() => {});
+    if (output) {
+      // Only a file this copy created is removed, never one that was there before.
+      output.close();
+      output = undefined;
+      await Deno.remove(dst).catch(() => {});
+    }
+    throw err;
+  } finally {
+    input.close();
+    output?.close();
   }
 }
 
@@ -75,78 +114,56 @@ async function eachChunk(
 export async function copyWithId(
   src: string,
   dst: string,
-  options: { expectBytes?: number; progress?: Progress; signal?: AbortSignal } = {},
+  options: CopyOptions = {},
 ): Promise<{ id: string; bytes: number }> {
-  const input = await Deno.open(src, { read: true });
-  let output: Deno.FsFile | undefined;
   const hash = new HashPipe();
   try {
-    const out = output = await Deno.open(dst, { write: true, createNew: true, mode: 0o644 });
-    let bytes = 0;
-    await eachChunk(input, options.signal, async (chunk) => {
-      bytes += chunk.length;
-      if (options.expectBytes !== undefined && bytes > options.expectBytes) {
-        throw new RangeError(
-          `${src} grew while being copied (now over ${options.expectBytes} bytes)`,
-        );
-      }
-      await Promise.all([writeAll(out, chunk), hash.update(chunk)]);
-      options.progress?.add(chunk.length);
-    });
-    await out.sync();
+    const bytes = await copyLoop(src, dst, options, (chunk) => hash.update(chunk));
     return { id: encodeBase32(await hash.digest()), bytes };
-  } catch (err) {
-    output?.close();
-    output = undefined;
-    await Deno.remove(dst).catch(() => {});
-    throw err;
   } finally {
     hash.close();
-    input.close();
-    output?.close();
   }
 }
 
-/** Reads a file and returns its MTH id. */
-export async function idOfFile(path: string, signal?: AbortSignal): Promise<string> {
+/**
+ * Copies `src` to a new file `dst` (created, not replaced) and fsyncs it,
+ * without hashing: for copies that are read back and checked afterwards.
+ */
+export async function copyPlain(
+  src: string,
+  dst: string,
+  options: CopyOptions = {},
+): Promise<number> {
+  return await copyLoop(src, dst, options, () => Promise.resolve());
+}
+
+/** What reading a file back gave: its id, its length, and the device it is on. */
+export interface ReadBack {
+  id: string;
+  bytes: number;
+  /** `st_dev` of the file that was read (the file itself, not its path now). */
+  dev: number | null;
+}
+
+/** Reads a file and returns its MTH id, length and device. */
+export async function readBack(path: string, signal?: AbortSignal): Promise<ReadBack> {
   const file = await Deno.open(path, { read: true });
   const hash = new HashPipe();
   try {
-    await eachChunk(file, signal, (chunk) => hash.update(chunk));
-    return encodeBase32(await hash.digest());
+    const dev = (await file.stat()).dev;
+    let bytes = 0;
+    for await (const chunk of chunksOf(file, signal)) {
+      await hash.update(chunk);
+      bytes += chunk.length;
+    }
+    return { id: encodeBase32(await hash.digest()), bytes, dev };
   } finally {
     hash.close();
     file.close();
   }
 }
 
-/**
- * True when the files at `a` and `b` hold the same bytes. Used to read a
- * copy back against its verified original, at the speed of reading both.
- */
-export async function filesEqual(a: string, b: string, signal?: AbortSignal): Promise<boolean> {
-  const fa = await Deno.open(a, { read: true });
-  try {
-    const fb = await Deno.open(b, { read: true });
-    try {
-      if ((await fa.stat()).size !== (await fb.stat()).size) return false;
-      const other = new Uint8Array(copyChunkBytes);
-      const differ = new Error("the files differ");
-      try {
-        await eachChunk(fa, signal, async (chunk) => {
-          const n = await readFull(fb, other.subarray(0, chunk.length));
-          const x = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
-          if (n !== chunk.length || !x.equals(other.subarray(0, n))) throw differ;
-        });
-      } catch (err) {
-        if (err === differ) return false;
-        throw err;
-      }
-      return (await fb.read(other)) === null;
-    } finally {
-      fb.close();
-    }
-  } finally {
-    fa.close();
-  }
+/** Reads a file and returns its MTH id. */
+export async function idOfFile(path: string, signal?: AbortSignal): Promise<string> {
+  return (await readBack(path, signal)).id;
 }

@@ -4,4 +4,5 @@
  */
 
 export * from "./xfer.ts";
-export { copyWithId, filesEqual, idOfFile } from "./copy.ts";
+export { copyPlain, copyWithId, idOfFile, readBack } from "./copy.ts";
+export { checkOnDevice, deviceOf, majorMinorOf, MediumGoneError } from "./medium.ts";

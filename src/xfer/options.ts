@@ -23,6 +23,12 @@ export const XFER_DEFAULTS: XferLimits = {
   mediumFileBytesMax: Number.MAX_SAFE_INTEGER,
 };
 
+/** Skipped files logged as warnings per run; the rest are counted in one line (and logged at debug). */
+export const skipWarningsMax = 20;
+
+/** Files at least this big are checked for holes (a sparse file is not a packet). */
+export const sparseCheckBytesMin = 1024 * 1024;
+
 /** FAT32's largest file. */
 export const fat32FileBytesMax = 2 ** 32 - 1;
 
@@ -49,6 +55,15 @@ export interface XferOptions {
    * a later run (sync folders use this to skip files still being written).
    */
   accept?: (path: string, info: Deno.FileInfo) => boolean;
+  /** Called for each received file whose bytes do not hash to its name. */
+  rejected?: (path: string, info: Deno.FileInfo) => void;
+  /**
+   * The device number (`st_dev`) of the medium `dir` is on (default: the
+   * one it is on when the run starts): every write and removal first checks
+   * the folder is still there, and the run stops with `MediumGoneError`
+   * when it is not.
+   */
+  device?: number;
 }
 
 /** What an xfer run did. */

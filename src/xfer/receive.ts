@@ -13,10 +13,18 @@ import { freeBytes, isNotFound } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import { PacketError, readPacketHeader } from "../packet/mod.ts";
 import { createProgress } from "../progress/progress.ts";
-import { isId } from "../spool/mod.ts";
+import { encHeaderBytes, isId } from "../spool/mod.ts";
 import type { NodeContext } from "../node/context.ts";
 import { copyWithId } from "./copy.ts";
-import { boundedDir, type XferLimits, type XferOptions, type XferSummary } from "./options.ts";
+import {
+  boundedDir,
+  skipWarningsMax,
+  sparseCheckBytesMin,
+  type XferLimits,
+  type XferOptions,
+  type XferSummary,
+} from "./options.ts";
+import { checkOnDevice, isFatal } from "./medium.ts";
 
 /** Takes the packets for us from `dir` into the spool. */
 export async function receive(
@@ -44,9 +52,16 @@ export async function receive(
   try {
     await receiveSenders(ctx, selfDir, only, options, limits, summary);
   } catch (err) {
-    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    if (isFatal(err)) throw err;
     ctx.log.error("xfer-rx-read", { dir: selfDir, error: (err as Error).message });
     summary.failed++;
+  }
+  if (summary.skipped > skipWarningsMax) {
+    ctx.log.warn("xfer-rx-skipped", {
+      dir: selfDir,
+      files: summary.skipped,
+      reason: `only the first ${skipWarningsMax} were logged (all at debug level)`,
+    });
   }
 }
 
@@ -97,7 +112,7 @@ async function receiveSenders(
         await receiveOne(ctx, sender, senderDir, e, options, limits, summary);
       }
     } catch (err) {
-      if (err instanceof DOMException && err.name === "AbortError") throw err;
+      if (isFatal(err)) throw err;
       ctx.log.error("xfer-rx-read", { dir: senderDir, error: (err as Error).message });
       summary.failed++;
     }
@@ -115,7 +130,10 @@ async function receiveOne(
 ) {
   const path = `${senderDir}/${e.name}`;
   const skip = (reason: string, level: "debug" | "info" | "warn" = "warn") => {
-    ctx.log[level]("xfer-rx-skip", { file: path, reason });
+    ctx.log[summary.skipped < skipWarningsMax ? level : "debug"]("xfer-rx-skip", {
+      file: path,
+      reason,
+    });
     summary.skipped++;
   };
   if (!isId(e.name)) {
@@ -124,11 +142,37 @@ async function receiveOne(
   if (!e.isFile || e.isSymlink) return skip("not a regular file");
   const removeSource = async () => {
     if (!options.keep) {
+      await checkOnDevice(senderDir, options.device);
       await Deno.remove(path).catch((err) =>
         ctx.log.warn("xfer-rx-remove", { file: path, error: err.message })
       );
     }
   };
+  // Judge the file by its size first: cheap, and it keeps bogus files away from the spool lookups.
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (err) {
+    ctx.log.error("xfer-rx-read", { file: path, error: (err as Error).message });
+    summary.failed++;
+    return;
+  }
+  if (info.size < encHeaderBytes) return skip("too short to be a packet");
+  if (info.size > limits.packetBytesMax) {
+    return skip(
+      `${humanBytes(info.size)} is over the ${humanBytes(limits.packetBytesMax)} packet limit`,
+    );
+  }
+  // Packets are encrypted, so never sparse nor compressible: a file with far fewer blocks
+  // than bytes is mostly holes, and copying its claimed size would only fill the spool.
+  if (
+    info.size >= sparseCheckBytesMin && info.blocks !== null && info.blocks > 0 &&
+    info.blocks * 512 < info.size / 2
+  ) {
+    return skip(
+      `mostly holes (${humanBytes(info.blocks * 512)} stored of ${humanBytes(info.size)})`,
+    );
+  }
   if (await ctx.spool.isSeen(sender.idText, e.name)) {
     ctx.log.info("xfer-rx-seen", { file: path, reason: "tossed before" });
     summary.skipped++;
@@ -139,19 +183,12 @@ async function receiveOne(
     summary.skipped++;
     return await removeSource();
   }
-  let size: number;
+  const size = info.size;
+  if (options.accept && !options.accept(path, info)) {
+    return skip("still changing; left for the next run", "debug");
+  }
   let header;
   try {
-    const info = await Deno.lstat(path);
-    size = info.size;
-    if (options.accept && !options.accept(path, info)) {
-      return skip("still changing; left for the next run", "debug");
-    }
-    if (size > limits.packetBytesMax) {
-      return skip(
-        `${humanBytes(size)} is over the ${humanBytes(limits.packetBytesMax)} packet limit`,
-      );
-    }
     const file = await Deno.open(path, { read: true });
     try {
       header = (await readPacketHeader(file, { selfId: ctx.self.id, senders: ctx.senders })).header;
@@ -198,6 +235,7 @@ async function receiveOne(
     progress.done();
     if (copied.id !== e.name) {
       await Deno.remove(tmp).catch(() => {});
+      options.rejected?.(path, info);
       ctx.log.error("xfer-rx-bad-id", {
         file: path,
         computed: copied.id,
@@ -221,7 +259,7 @@ async function receiveOne(
   } catch (err) {
     progress.done();
     await Deno.remove(tmp).catch(() => {});
-    if (err instanceof DOMException && err.name === "AbortError") throw err;
+    if (isFatal(err)) throw err;
     ctx.log.error("xfer-rx-copy", { file: path, error: (err as Error).message });
     summary.failed++;
   }

@@ -1,28 +1,44 @@
 /**
- * `ferry xfer --tx`: each queued packet is written to
- * `DIR/<recipient>/<self>/` under a temporary name while its id is checked,
- * fsynced, renamed, its folder fsynced, and read back against the spool copy
- * before that is removed (unless `keep`).
+ * The sending half of `ferry xfer`: copy each queued packet to
+ * `DIR/<recipient>/<self>/<id>` under a temporary name, fsync, rename, fsync
+ * the folder, read it back from the medium and check its id, and only then
+ * remove it from the spool (unless `keep`).
+ *
+ * An interrupted run (killed, stick pulled) leaves either a temporary file
+ * (removed by the next run) or a complete packet under its final name that
+ * is still queued; the next run reads that one back and, when it checks,
+ * counts it as sent. With `device`, a medium that went away stops the run
+ * ({@linkcode MediumGoneError}) before anything more leaves the spool.
  * @module
  */
 
 import type { Neighbour } from "../config/mod.ts";
-import { commitRename, freeBytes, fsyncDir, isNotFound, tempName } from "../fsutil/mod.ts";
+import { commitRename, freeBytes, lstatOrNull, tempName } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import { createProgress } from "../progress/progress.ts";
-import { type SpoolEntry, sweepStaleTemps } from "../spool/mod.ts";
+import { isId, type SpoolEntry } from "../spool/mod.ts";
 import type { NodeContext } from "../node/context.ts";
-import { copyWithId, filesEqual, idOfFile } from "./copy.ts";
+import { copyPlain, readBack } from "./copy.ts";
+import {
+  checkOnDevice,
+  ensureRealDir,
+  isFatal,
+  MediumGoneError,
+  removeStaleTemps,
+} from "./medium.ts";
 import type { XferLimits, XferOptions, XferSummary } from "./options.ts";
 
-/** Copies the queued packets of the chosen nodes to `dir`. */
+/** Free space kept on the medium by default (room for the status file and folders). */
+export const mediumReserveBytesDefault = 1024 * 1024;
+
+/** Sends the queues of `options.nodes` (default: every neighbour) to `dir`. */
 export async function send(
   ctx: NodeContext,
   dir: string,
   options: XferOptions,
   limits: XferLimits,
   summary: XferSummary,
-) {
+): Promise<void> {
   const nodes = options.nodes ?? [...ctx.config.neigh.values()].filter((n) => n.name !== "self");
   for (const node of nodes) {
     options.signal?.throwIfAborted();
@@ -37,32 +53,13 @@ export async function send(
     try {
       await sendNode(ctx, dir, node, options, limits, summary);
     } catch (err) {
-      if (err instanceof DOMException && err.name === "AbortError") throw err;
-      ctx.log.error("xfer-tx-node", {
-        node: node.name,
-        error: (err as Error).message,
-        reason: "nothing more is sent to this node in this run; the packets stay in the spool",
-      });
+      if (isFatal(err)) throw err;
+      ctx.log.error("xfer-tx-node", { node: node.name, error: (err as Error).message });
       summary.failed++;
     } finally {
       lock.unlock();
     }
   }
-}
-
-async function ensureRealDir(path: string, create: boolean): Promise<boolean> {
-  const st = await Deno.lstat(path).catch((err) => {
-    if (isNotFound(err)) return null;
-    throw err;
-  });
-  if (st) {
-    if (!st.isDirectory) throw new RangeError(`${path} is not a real folder (a symlink or file)`);
-    return true;
-  }
-  if (!create) return false;
-  await Deno.mkdir(path);
-  await fsyncDir(path.slice(0, path.lastIndexOf("/")));
-  return true;
 }
 
 async function sendNode(
@@ -72,30 +69,36 @@ async function sendNode(
   options: XferOptions,
   limits: XferLimits,
   summary: XferSummary,
-) {
+): Promise<void> {
+  const device = options.device;
   const nodeDir = `${dir}/${node.idText}`;
-  if (!(await ensureRealDir(nodeDir, options.mkdir))) return;
+  if (!(await ensureRealDir(nodeDir, options.mkdir, device))) return;
   const dstDir = `${nodeDir}/${ctx.self.idText}`;
-  await ensureRealDir(dstDir, true);
-  const stale = await sweepStaleTemps(dstDir);
-  if (stale.length > 0) {
-    ctx.log.info("xfer-tx-temp-removed", {
-      node: node.name,
-      files: stale.length,
-      reason: "half-written copies left on the medium by an interrupted run",
-    });
-  }
+  await ensureRealDir(dstDir, true, device);
+  // We hold this node's tx lock: a temporary file here is from a run that was cut short.
+  const stale = await removeStaleTemps(dstDir, {
+    prefixOk: isId,
+    anyPid: true,
+    entriesMax: limits.entriesMax,
+  });
+  if (stale > 0) ctx.log.info("xfer-tx-cleanup", { node: node.name, removed: stale });
   const entries: SpoolEntry[] = [];
   for await (const e of ctx.spool.list(node.idText, "tx")) {
     if (options.niceMax === undefined || e.nice <= options.niceMax) entries.push(e);
   }
   entries.sort((a, b) => a.nice - b.nice || a.mtimeMs - b.mtimeMs);
-  const reserve = options.mediumReserveBytes ?? 1024 * 1024;
+  const reserve = options.mediumReserveBytes ?? mediumReserveBytesDefault;
   for (const e of entries) {
     options.signal?.throwIfAborted();
+    await checkOnDevice(dstDir, device);
     const final = `${dstDir}/${e.id}`;
-    if (await Deno.lstat(final).then(() => true, () => false)) {
-      if (await alreadyOnMedium(ctx, node, e, final, options, summary)) continue;
+    const existing = await lstatOrNull(final);
+    if (existing) {
+      if (options.keep) {
+        ctx.log.debug("xfer-tx-exists", { node: node.name, pkt: e.id });
+        continue;
+      }
+      if (await finishEarlierCopy(ctx, node, e, final, existing, options, summary)) continue;
     }
     if (e.size > limits.mediumFileBytesMax) {
       ctx.log.warn("xfer-tx-too-big-for-medium", {
@@ -119,112 +122,132 @@ async function sendNode(
       summary.noRoom++;
       continue;
     }
-    const tmp = tempName(dstDir, e.id);
-    const progress = createProgress(
-      `tx ${e.id.slice(0, 16)}`,
-      e.size,
-      options.progress === undefined ? {} : { enabled: options.progress },
-    );
-    try {
-      const copied = await copyWithId(e.path, tmp, {
-        expectBytes: e.size,
-        progress,
-        ...(options.signal ? { signal: options.signal } : {}),
-      });
-      progress.done();
-      if (copied.id !== e.id) {
-        await Deno.remove(tmp).catch(() => {});
-        ctx.log.error("xfer-tx-bad-id", {
-          node: node.name,
-          pkt: e.id,
-          reason: "the spool copy is damaged; run ferry check",
-        });
-        summary.failed++;
-        continue;
-      }
-      await commitRename(tmp, final);
-      // Read back against the spool copy, whose bytes just hashed to its id.
-      if (!(await filesEqual(final, e.path, options.signal))) {
-        await Deno.remove(final).catch(() => {});
-        ctx.log.error("xfer-tx-readback", {
-          node: node.name,
-          pkt: e.id,
-          reason: "the copy on the medium reads back wrong; the medium may be failing",
-        });
-        summary.failed++;
-        continue;
-      }
-      summary.sent++;
-      summary.sentBytes += copied.bytes;
-      ctx.log.info("xfer-tx", { to: node.name, pkt: e.id, size: copied.bytes });
-      await ctx.record("xfer-tx", [["XX", "tx"], ["Node", node.idText], ["Pkt", e.id], [
-        "Size",
-        copied.bytes,
-      ], [
-        "Msg",
-        `Packet transfer, sent to ${node.name}: ${e.id} (${humanBytes(copied.bytes)})`,
-      ]]);
-      if (!options.keep) await ctx.spool.remove(node.idText, "tx", e.id);
-    } catch (err) {
-      progress.done();
-      await Deno.remove(tmp).catch(() => {});
-      if (err instanceof DOMException && err.name === "AbortError") throw err;
-      const noSpace = (err as { code?: string }).code === "ENOSPC" ||
-        /No space left/.test((err as Error).message);
-      ctx.log.error(noSpace ? "xfer-tx-no-room" : "xfer-tx-copy", {
-        node: node.name,
-        pkt: e.id,
-        error: (err as Error).message,
-      });
-      if (noSpace) summary.noRoom++;
-      else summary.failed++;
-    }
+    await sendOne(ctx, node, e, dstDir, options, summary);
   }
 }
 
 /**
- * A packet whose file is already on the medium: with `keep` it is left as
- * is; otherwise an earlier run was interrupted between writing it and
- * removing it from the spool, so the copy is read back and, when it is
- * intact, the spool copy is removed now (a damaged copy is replaced).
- * Returns true when nothing more is to be done for the packet.
+ * A file is already under the packet's final name. When it is our packet
+ * (same size, reads back to the id, on the medium) an earlier run copied it
+ * but was cut short before the spool was told: count it as sent. Anything
+ * else in the way is removed (a regular file) or reported. True when the
+ * packet needs nothing more.
  */
-async function alreadyOnMedium(
+async function finishEarlierCopy(
   ctx: NodeContext,
   node: Neighbour,
   e: SpoolEntry,
   final: string,
+  existing: Deno.FileInfo,
   options: XferOptions,
   summary: XferSummary,
 ): Promise<boolean> {
-  if (options.keep) {
-    ctx.log.debug("xfer-tx-exists", { node: node.name, pkt: e.id });
-    return true;
-  }
-  const back = await idOfFile(final, options.signal).catch((err) => {
-    if (err instanceof DOMException && err.name === "AbortError") throw err;
-    return null;
-  });
-  if (back !== e.id) {
-    ctx.log.warn("xfer-tx-replace", {
+  if (!existing.isFile || existing.isSymlink) {
+    ctx.log.error("xfer-tx-blocked", {
       node: node.name,
       pkt: e.id,
-      reason: "the copy on the medium does not match its name; writing it again",
+      reason: "something that is not a file has the packet's name on the medium; remove it",
     });
-    await Deno.remove(final);
-    return false;
+    summary.failed++;
+    return true;
   }
+  if (existing.size === e.size) {
+    const back = await readBack(final, options.signal);
+    if (back.id === e.id && (options.device === undefined || back.dev === options.device)) {
+      ctx.log.info("xfer-tx-found", {
+        node: node.name,
+        pkt: e.id,
+        reason: "copied by an earlier run that was cut short; it reads back right",
+      });
+      await sent(ctx, node, e, back.bytes, options, summary);
+      return true;
+    }
+  }
+  ctx.log.warn("xfer-tx-replace", {
+    node: node.name,
+    pkt: e.id,
+    reason: "a damaged copy has the packet's name on the medium; writing it again",
+  });
+  await Deno.remove(final);
+  return false;
+}
+
+async function sent(
+  ctx: NodeContext,
+  node: Neighbour,
+  e: SpoolEntry,
+  bytes: number,
+  options: XferOptions,
+  summary: XferSummary,
+): Promise<void> {
   summary.sent++;
-  summary.sentBytes += e.size;
-  ctx.log.info("xfer-tx", { to: node.name, pkt: e.id, size: e.size, note: "copied before" });
-  await ctx.record("xfer-tx", [["XX", "tx"], ["Node", node.idText], ["Pkt", e.id], [
-    "Size",
+  summary.sentBytes += bytes;
+  ctx.log.info("xfer-tx", { to: node.name, pkt: e.id, size: bytes });
+  await ctx.record("xfer-tx", [
+    ["XX", "tx"],
+    ["Node", node.idText],
+    ["Pkt", e.id],
+    ["Size", bytes],
+    ["Msg", `Packet transfer, sent to ${node.name}: ${e.id} (${humanBytes(bytes)})`],
+  ]);
+  if (!options.keep) await ctx.spool.remove(node.idText, "tx", e.id);
+}
+
+async function sendOne(
+  ctx: NodeContext,
+  node: Neighbour,
+  e: SpoolEntry,
+  dstDir: string,
+  options: XferOptions,
+  summary: XferSummary,
+): Promise<void> {
+  const final = `${dstDir}/${e.id}`;
+  const tmp = tempName(dstDir, e.id);
+  const progress = createProgress(
+    `tx ${e.id.slice(0, 16)}`,
     e.size,
-  ], [
-    "Msg",
-    `Packet transfer, sent to ${node.name}: ${e.id} (${humanBytes(e.size)}), ` +
-    "found on the medium after an interruption",
-  ]]);
-  await ctx.spool.remove(node.idText, "tx", e.id);
-  return true;
+    options.progress === undefined ? {} : { enabled: options.progress },
+  );
+  let renamed = false;
+  try {
+    await copyPlain(e.path, tmp, {
+      expectBytes: e.size,
+      progress,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    progress.done();
+    await commitRename(tmp, final);
+    renamed = true;
+    const back = await readBack(final, options.signal);
+    if (options.device !== undefined && back.dev !== options.device) {
+      // Written to the folder left behind by a pulled stick: take it back.
+      await Deno.remove(final).catch(() => {});
+      throw new MediumGoneError(dstDir);
+    }
+    if (back.id !== e.id) {
+      await Deno.remove(final).catch(() => {});
+      ctx.log.error("xfer-tx-readback", {
+        node: node.name,
+        pkt: e.id,
+        reason: "the copy on the medium reads back wrong: the medium may be failing, " +
+          "or the spool copy is damaged (run ferry check)",
+      });
+      summary.failed++;
+      return;
+    }
+    await sent(ctx, node, e, back.bytes, options, summary);
+  } catch (err) {
+    progress.done();
+    if (!renamed) await Deno.remove(tmp).catch(() => {});
+    if (isFatal(err)) throw err;
+    const noSpace = (err as { code?: string }).code === "ENOSPC" ||
+      /No space left/.test((err as Error).message);
+    ctx.log.error(noSpace ? "xfer-tx-no-room" : "xfer-tx-copy", {
+      node: node.name,
+      pkt: e.id,
+      error: (err as Error).message,
+    });
+    if (noSpace) summary.noRoom++;
+    else summary.failed++;
+  }
 }

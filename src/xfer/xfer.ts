@@ -7,8 +7,13 @@
  * with a valid signature, within the size limit, and whose bytes hash to its
  * name. Anything else is skipped with a log line and left where it is.
  * Sending writes each packet under a temporary name, fsyncs it, renames it,
- * fsyncs the folder, reads it back against the spool copy, and only then removes
- * it from the spool (unless `keep`).
+ * fsyncs the folder, reads it back and checks its id, and only then removes
+ * it from the spool (unless `keep`). A packet found complete under its final
+ * name (an earlier run was cut short before the spool was told) is read back
+ * and, when it checks, leaves the spool; temporary files of interrupted runs
+ * are removed. With `device`, every write checks the folder is still on that
+ * medium, and the run stops with `MediumGoneError` once it is not (a stick
+ * pulled out mid-run).
  * @module
  */
 
@@ -23,6 +28,7 @@ import {
 } from "./options.ts";
 import { receive } from "./receive.ts";
 import { send } from "./send.ts";
+import { checkOnDevice } from "./medium.ts";
 
 export * from "./options.ts";
 
@@ -36,8 +42,11 @@ export async function xfer(
   const summary = emptySummary();
   const info = await Deno.stat(dir);
   if (!info.isDirectory) throw new RangeError(`${dir} is not a folder`);
+  await checkOnDevice(dir, options.device);
   await sweepSpoolTemps(ctx);
-  if (options.rx) await receive(ctx, dir, options, limits, summary);
-  if (options.tx) await send(ctx, dir, options, limits, summary);
+  // Without a device from the caller, the folder's filesystem now is the one the run stays on.
+  const pinned = { ...options, device: options.device ?? info.dev ?? undefined };
+  if (options.rx) await receive(ctx, dir, pinned, limits, summary);
+  if (options.tx) await send(ctx, dir, pinned, limits, summary);
   return summary;
 }

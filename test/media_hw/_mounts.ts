@@ -34,16 +34,16 @@ export class MountScope {
     return path;
   }
 
-  /** Mounts a 4 MiB tmpfs on `dir` (extra options appended). */
-  async tmpfs(dir: string, options = ""): Promise<void> {
-    await runOk("mount", ["-t", "tmpfs", "-o", `size=4m${options}`, "none", dir]);
+  /** Mounts a tmpfs of `sizeMiB` (default 4) on `dir` (extra options appended). */
+  async tmpfs(dir: string, options = "", sizeMiB = 4): Promise<void> {
+    await runOk("mount", ["-t", "tmpfs", "-o", `size=${sizeMiB}m${options}`, "none", dir]);
     this.#mounted.push(dir);
   }
 
-  /** Makes a 16 MiB ext4 image labelled `label` and attaches it; returns the loop device. */
-  async ext4Loop(name: string, label: string): Promise<string> {
+  /** Makes an ext4 image of `sizeMiB` (default 16) labelled `label` and attaches it; returns the loop device. */
+  async ext4Loop(name: string, label: string, sizeMiB = 16): Promise<string> {
     const img = `${this.dir}/${name}.img`;
-    await runOk("truncate", ["-s", "16M", img]);
+    await runOk("truncate", ["-s", `${sizeMiB}M`, img]);
     await runOk("mkfs.ext4", ["-q", "-L", label, img]);
     const dev = (await runOk("losetup", ["-f", "--show", img])).stdout.trim();
     this.#loops.push(dev);
@@ -60,6 +60,13 @@ export class MountScope {
   /** Changes the options of the mount on `dir` (`mount -o remount,OPTIONS`). */
   async remount(dir: string, options: string): Promise<void> {
     await runOk("mount", ["-o", `remount,${options}`, dir]);
+  }
+
+  /** Moves the mount on `from` to `to` (`mount --move`): a prepared medium appears at once. */
+  async move(from: string, to: string): Promise<void> {
+    await runOk("mount", ["--move", from, to]);
+    this.forget(from);
+    this.#mounted.push(to);
   }
 
   /** Unmounts `dir` now (the test's own unmount). */

@@ -6,7 +6,7 @@
 
 import type { Command } from "commander";
 import type { MediaSettings } from "../../config/ferry_media.ts";
-import { isReadOnly } from "../../../hw/media/mod.ts";
+import { isReadOnly, procMountinfo, readMountinfo } from "../../../hw/media/mod.ts";
 import {
   type MediaState,
   openLed,
@@ -75,10 +75,17 @@ export function registerMedia(program: Command, ctx: CliContext): void {
             unmount: opts.unmount ?? configured?.unmount ?? false,
             keep: opts.keep ?? configured?.keep ?? false,
           };
-          const fs = await fsTypeOf(mountpoint);
+          const mount = await mountAt(mountpoint);
+          if (!mount) {
+            throw new CliError(
+              `${mountpoint} is not a mount point: is the medium mounted? ` +
+                "(to exchange packets with a plain folder, use ferry xfer)",
+            );
+          }
           const result = await runMediaSession(node, {
             mountPoint: mountpoint,
-            fsType: fs,
+            fsType: mount.fsType,
+            majorMinor: mount.majorMinor,
             readOnly: await isReadOnly(mountpoint),
           }, settings);
           if (!result.safeToRemove) {
@@ -121,16 +128,10 @@ export function registerMedia(program: Command, ctx: CliContext): void {
     );
 }
 
-async function fsTypeOf(path: string): Promise<string> {
+/** The last mount whose mount point is `path` itself, or null when nothing is mounted there. */
+async function mountAt(path: string): Promise<{ fsType: string; majorMinor: string } | null> {
   const real = await Deno.realPath(path);
-  const text = await Deno.readTextFile("/proc/self/mountinfo");
-  let best = { len: -1, type: "unknown" };
-  for (const line of text.split("\n")) {
-    const parts = line.split(" ");
-    const dash = parts.indexOf("-");
-    const mp = (parts[4] ?? "").replace(/\\040/g, " ");
-    if (dash < 0 || !(real === mp || real.startsWith(mp === "/" ? "/" : mp + "/"))) continue;
-    if (mp.length >= best.len) best = { len: mp.length, type: parts[dash + 1] ?? "unknown" };
-  }
-  return best.type;
+  const { mounts } = await readMountinfo(procMountinfo());
+  const here = mounts.filter((m) => m.mountPoint === real).at(-1);
+  return here ? { fsType: here.fsType, majorMinor: here.majorMinor } : null;
 }
