@@ -13,6 +13,14 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
+import {
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  type KeyObject,
+  verify as nodeVerify,
+} from "node:crypto";
 import { ed25519, x25519 } from "@noble/curves/ed25519.js";
 
 /** X25519 key length (private, public and shared), in bytes. */
@@ -59,10 +67,14 @@ export function x25519PublicKey(prv: Uint8Array): Uint8Array {
 /**
  * The X25519 shared secret of `prv` and `pub`, or `null` when `pub` is a
  * low-order point that gives the all-zero secret (a hostile or broken key).
+ * Computed natively (`node:crypto`, about 15 times faster than pure
+ * JavaScript), with the pure version as the fallback.
  */
 export function x25519Shared(prv: Uint8Array, pub: Uint8Array): Uint8Array | null {
   checkLength("X25519 private key", prv, X25519_BYTES);
   checkLength("X25519 public key", pub, X25519_BYTES);
+  const native = nativeX25519(prv, pub);
+  if (native !== undefined) return native;
   try {
     return x25519.getSharedSecret(prv, pub);
   } catch {
@@ -99,9 +111,188 @@ export function ed25519Sign(prv: Uint8Array, msg: Uint8Array): Uint8Array {
  */
 export function ed25519Verify(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean {
   if (pub.length !== ED25519_PUB_BYTES || sig.length !== ED25519_SIG_BYTES) return false;
+  // The native check (node:crypto, about 10 times faster) decides a rejection; an
+  // acceptance must also pass the strict encoding rules Go applies.
+  const native = nativeEd25519Verify(pub, msg, sig);
+  if (native === false) return false;
+  if (native === true) return strictEncodings(pub, sig);
   try {
     return ed25519.verify(sig, msg, pub, { zip215: false });
   } catch {
     return false;
+  }
+}
+
+/** Ed25519 group order L, little-endian. */
+const ORDER_L = Uint8Array.from([
+  0xed,
+  0xd3,
+  0xf5,
+  0x5c,
+  0x1a,
+  0x63,
+  0x12,
+  0x58,
+  0xd6,
+  0x9c,
+  0xf7,
+  0xa2,
+  0xde,
+  0xf9,
+  0xde,
+  0x14,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0x10,
+]);
+
+/** `a` < `b` for 32-byte little-endian numbers. */
+function lessLE(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    if (a[i]! !== b[i]!) return a[i]! < b[i]!;
+  }
+  return false;
+}
+
+/** A point encoding whose y is below p = 2^255 - 19 (sign bit ignored). */
+function canonicalPoint(bytes: Uint8Array): boolean {
+  if ((bytes[31]! & 0x7f) !== 0x7f) return true;
+  for (let i = 30; i > 0; i--) if (bytes[i] !== 0xff) return true;
+  return bytes[0]! < 0xed;
+}
+
+/** RFC 8032's encoding rules: S below L, R and A canonical. */
+function strictEncodings(pub: Uint8Array, sig: Uint8Array): boolean {
+  return lessLE(sig.subarray(32, 64), ORDER_L) && canonicalPoint(sig.subarray(0, 32)) &&
+    canonicalPoint(pub);
+}
+
+// --- Native fast paths (node:crypto); `undefined` means "not available, use the pure code".
+
+const SPKI_ED25519 = Uint8Array.from([
+  0x30,
+  0x2a,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x70,
+  0x03,
+  0x21,
+  0x00,
+]);
+const SPKI_X25519 = Uint8Array.from([
+  0x30,
+  0x2a,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x6e,
+  0x03,
+  0x21,
+  0x00,
+]);
+const PKCS8_X25519 = Uint8Array.from([
+  0x30,
+  0x2e,
+  0x02,
+  0x01,
+  0x00,
+  0x30,
+  0x05,
+  0x06,
+  0x03,
+  0x2b,
+  0x65,
+  0x6e,
+  0x04,
+  0x22,
+  0x04,
+  0x20,
+]);
+/** Key objects kept for reuse (senders' signing keys, our exchange key). */
+export const nativeKeyCacheMax = 256;
+const keyCache = new Map<string, KeyObject>();
+let nativeBroken = false;
+
+function cachedKey(kind: string, raw: Uint8Array, make: () => KeyObject): KeyObject {
+  const id = kind + encodeBase64(raw);
+  let key = keyCache.get(id);
+  if (!key) {
+    if (keyCache.size >= nativeKeyCacheMax) keyCache.delete(keyCache.keys().next().value!);
+    key = make();
+    keyCache.set(id, key);
+  }
+  return key;
+}
+
+function der(prefix: Uint8Array, raw: Uint8Array): Buffer {
+  const out = Buffer.alloc(prefix.length + raw.length);
+  out.set(prefix, 0);
+  out.set(raw, prefix.length);
+  return out;
+}
+
+function encodeBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("base64");
+}
+
+function nativeEd25519Verify(
+  pub: Uint8Array,
+  msg: Uint8Array,
+  sig: Uint8Array,
+): boolean | undefined {
+  if (nativeBroken) return undefined;
+  try {
+    const key = cachedKey(
+      "e",
+      pub,
+      () => createPublicKey({ key: der(SPKI_ED25519, pub), format: "der", type: "spki" }),
+    );
+    return nodeVerify(null, msg, key, sig);
+  } catch (err) {
+    if (err instanceof TypeError || (err as { code?: string }).code === "ERR_OSSL_UNSUPPORTED") {
+      nativeBroken = true;
+      return undefined;
+    }
+    return false; // an invalid key or signature
+  }
+}
+
+function nativeX25519(prv: Uint8Array, pub: Uint8Array): Uint8Array | null | undefined {
+  if (nativeBroken) return undefined;
+  try {
+    const privateKey = cachedKey(
+      "x",
+      prv,
+      () => createPrivateKey({ key: der(PKCS8_X25519, prv), format: "der", type: "pkcs8" }),
+    );
+    const publicKey = createPublicKey({ key: der(SPKI_X25519, pub), format: "der", type: "spki" });
+    const shared = new Uint8Array(diffieHellman({ privateKey, publicKey }));
+    return shared.some((b) => b !== 0) ? shared : null;
+  } catch (err) {
+    if (err instanceof TypeError && !/key/i.test(err.message)) {
+      nativeBroken = true;
+      return undefined;
+    }
+    return null; // a low-order or invalid point: OpenSSL refuses the all-zero secret
   }
 }

@@ -11,6 +11,7 @@ import {
   ed25519PublicKey,
   ed25519Sign,
   ed25519Verify,
+  generateSignKeys,
   x25519PublicKey,
   x25519Shared,
 } from "../../src/crypto/mod.ts";
@@ -110,4 +111,62 @@ Deno.test("BLAKE2b-256 matches the known digests of empty input and abc", () => 
     encodeHex(blake2b256(utf8.encode("abc"))),
     "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319",
   );
+});
+
+Deno.test("Ed25519 refuses what Go refuses: S not below the group order, non-canonical keys, changed messages", () => {
+  const keys = generateSignKeys();
+  const msg = new TextEncoder().encode("packet header");
+  const sig = ed25519Sign(keys.prv, msg);
+  assertEquals(ed25519Verify(keys.pub, msg, sig), true);
+  // S + L is the same scalar, encoded non-canonically: Go and RFC 8032 reject it.
+  const L = [
+    0xed,
+    0xd3,
+    0xf5,
+    0x5c,
+    0x1a,
+    0x63,
+    0x12,
+    0x58,
+    0xd6,
+    0x9c,
+    0xf7,
+    0xa2,
+    0xde,
+    0xf9,
+    0xde,
+    0x14,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0x10,
+  ];
+  const bumped = sig.slice();
+  let carry = 0;
+  for (let i = 0; i < 32; i++) {
+    const v = bumped[32 + i]! + L[i]! + carry;
+    bumped[32 + i] = v & 0xff;
+    carry = v >> 8;
+  }
+  if (carry === 0) assertEquals(ed25519Verify(keys.pub, msg, bumped), false, "S + L refused");
+  const badS = sig.slice();
+  badS.fill(0xff, 32, 64);
+  assertEquals(ed25519Verify(keys.pub, msg, badS), false, "S = 2^256-1 refused");
+  const nonCanonicalKey = new Uint8Array(32).fill(0xff);
+  nonCanonicalKey[31] = 0x7f;
+  assertEquals(ed25519Verify(nonCanonicalKey, msg, sig), false);
+  assertEquals(ed25519Verify(keys.pub, new TextEncoder().encode("packet headeR"), sig), false);
+  assertEquals(ed25519Verify(keys.pub.subarray(0, 31), msg, sig), false);
 });
