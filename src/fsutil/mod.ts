@@ -7,3 +7,4 @@
 export * from "./atomic.ts";
 export * from "./lock.ts";
 export * from "./space.ts";
+export * from "./stale_temps.ts";

@@ -5,13 +5,13 @@
  * @module
  */
 
-import { sweepStaleTemps } from "../spool/mod.ts";
+import { removeStaleTemps } from "../fsutil/mod.ts";
 import type { NodeContext } from "./context.ts";
 
 /** Removes abandoned ferry temporary files from `SPOOL/tmp`; never throws. */
 export async function sweepSpoolTemps(ctx: NodeContext): Promise<void> {
   try {
-    const removed = await sweepStaleTemps(ctx.spool.tmpDir);
+    const removed = await removeStaleTemps(ctx.spool.tmpDir);
     if (removed.length > 0) {
       ctx.log.info("spool-temp-removed", {
         files: removed.length,

@@ -6,4 +6,3 @@
 export * from "./spool.ts";
 export * from "./header.ts";
 export * from "./stat.ts";
-export * from "./stale_temps.ts";

@@ -13,19 +13,13 @@
  */
 
 import type { Neighbour } from "../config/mod.ts";
-import { commitRename, freeBytes, lstatOrNull, tempName } from "../fsutil/mod.ts";
+import { commitRename, freeBytes, lstatOrNull, removeStaleTemps, tempName } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import { createProgress } from "../progress/progress.ts";
 import { isId, type SpoolEntry } from "../spool/mod.ts";
 import type { NodeContext } from "../node/context.ts";
 import { copyPlain, readBack } from "./copy.ts";
-import {
-  checkOnDevice,
-  ensureRealDir,
-  isFatal,
-  MediumGoneError,
-  removeStaleTemps,
-} from "./medium.ts";
+import { checkOnDevice, ensureRealDir, isFatal, MediumGoneError } from "./medium.ts";
 import type { XferLimits, XferOptions, XferSummary } from "./options.ts";
 
 /** Free space kept on the medium by default (room for the status file and folders). */
@@ -76,11 +70,11 @@ async function sendNode(
   const dstDir = `${nodeDir}/${ctx.self.idText}`;
   await ensureRealDir(dstDir, true, device);
   // We hold this node's tx lock: a temporary file here is from a run that was cut short.
-  const stale = await removeStaleTemps(dstDir, {
+  const stale = (await removeStaleTemps(dstDir, {
     prefixOk: isId,
     anyPid: true,
     entriesMax: limits.entriesMax,
-  });
+  })).length;
   if (stale > 0) ctx.log.info("xfer-tx-cleanup", { node: node.name, removed: stale });
   const entries: SpoolEntry[] = [];
   for await (const e of ctx.spool.list(node.idText, "tx")) {
