@@ -31,7 +31,7 @@ import { createNotifier, type Notifier } from "../../hw/systemd/notify.ts";
 import type { Led } from "../../hw/led/mod.ts";
 import { Kick, sleep } from "./kick.ts";
 import { parseWindows, windowState } from "./schedule.ts";
-import { sweepStaleTemps } from "./sweep.ts";
+import { sweepAgentTemps } from "./sweep.ts";
 import { type AgentStatus, type LinkState, writeAgentStatus } from "./status.ts";
 
 /** First pause after a link error; doubles up to {@linkcode linkRetryMsMax}. */
@@ -91,7 +91,7 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
     );
   await ctx.spool.ensure(ctx.self.idText, "rx");
   // A killed predecessor may have left temporary files; they are never finished ones.
-  await sweepStaleTemps(ctx.spool, ctx.log).catch((err) =>
+  await sweepAgentTemps(ctx.spool, ctx.log).catch((err) =>
     ctx.log.warn("temp-sweep-failed", { error: (err as Error).message })
   );
   ctx.log.info("agent-start", {
