@@ -210,6 +210,7 @@ Deno.test({
       let agent = startAgent();
       const stickTimes = [randomInt(random, 500, 2000), randomInt(random, 4000, 6000)];
       const started = Date.now();
+      const stickLeft: string[] = [];
       const stickRuns = (async () => {
         for (const [s, staging] of sticks.entries()) {
           await delay(Math.max(0, started + stickTimes[s]! - Date.now()));
@@ -223,6 +224,7 @@ Deno.test({
               (await walkFiles(`${at}/${IDS.bob}`)).length === 0 &&
               (await readOr(`${at}/FERRY-STATUS.txt`)).includes("SAFE TO REMOVE"),
           );
+          stickLeft.push(...(await walkFiles(at)).map((f) => `stick-${s}/${f}`));
           await unmountQuietly(at);
           mounted.splice(mounted.indexOf(at), 1);
         }
@@ -279,6 +281,7 @@ Deno.test({
       );
       assertEquals(leftovers, [], "bob's spool holds only seen markers, locks and the status");
       assertEquals(await walkFiles(aliceToBob), [], "alice has nothing left to send");
+      assertEquals(stickLeft, ["stick-0/FERRY-STATUS.txt", "stick-1/FERRY-STATUS.txt"]);
       assertEquals(
         (await walkFiles(`${jobs}/jobs`)).filter((n) => !n.endsWith(".out")),
         [],

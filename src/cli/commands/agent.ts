@@ -102,7 +102,11 @@ export function registerAgent(program: Command, ctx: CliContext): void {
         agent: agent
           ? {
             running,
-            state: running ? agent.state : agent.state === "stopped" ? "stopped" : "not running",
+            state: running
+              ? agent.state ?? "running"
+              : agent.state === "stopped"
+              ? "stopped"
+              : "not running",
             pid: agent.pid,
             startedAt: agent.startedAt,
             updatedAt: agent.updatedAt,
