@@ -11,6 +11,7 @@ import { run as queue } from "./queue.ts";
 import { run as link } from "./link.ts";
 import { run as node } from "./node.ts";
 import { run as mediaXfer } from "./media_xfer.ts";
+import { run as agent } from "./agent.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
@@ -24,4 +25,5 @@ export const SECTIONS: [string, Section][] = [
   ["link", link],
   ["node", node],
   ["media_xfer", mediaXfer],
+  ["agent", agent],
 ];

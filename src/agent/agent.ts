@@ -31,6 +31,7 @@ import { createNotifier, type Notifier } from "../../hw/systemd/notify.ts";
 import type { Led } from "../../hw/led/mod.ts";
 import { Kick, sleep } from "./kick.ts";
 import { parseWindows, windowState } from "./schedule.ts";
+import { sweepAgentTemps } from "./sweep.ts";
 import { type AgentStatus, type LinkState, writeAgentStatus } from "./status.ts";
 
 /** First pause after a link error; doubles up to {@linkcode linkRetryMsMax}. */
@@ -39,6 +40,8 @@ export const linkRetryMsMin = 2_000;
 export const linkRetryMsMax = 60_000;
 /** How often the status file is rewritten. */
 export const statusEveryMs = 5_000;
+/** How often a link session reports its budget and queue (and logs them). */
+export const linkStatusEveryMs = 10_000;
 /** Exec handlers run by the agent's toss are stopped after this long. */
 export const agentExecTimeoutMs = 3_600_000;
 
@@ -46,6 +49,10 @@ export const agentExecTimeoutMs = 3_600_000;
 export interface AgentOptions {
   signal: AbortSignal;
   notifier?: Notifier;
+}
+
+function budgetSec(ms: number): number | null {
+  return Number.isFinite(ms) ? Math.round(ms / 1000) : null;
 }
 
 function nowIso(): string {
@@ -59,6 +66,7 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
   const settings = ctx.config.ferry;
   const status: AgentStatus = {
     pid: Deno.pid,
+    state: "running",
     startedAt: nowIso(),
     updatedAt: nowIso(),
     toss: { tossed: 0, failed: 0, duplicates: 0 },
@@ -73,11 +81,19 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
     })),
   };
   const kick = new Kick();
+  // Writes are chained, so the last state written is the last one asked for.
+  let saving = Promise.resolve();
   const saveStatus = () =>
-    writeAgentStatus(ctx.spool.root, status).catch((err) =>
-      ctx.log.warn("agent-status-write-failed", { error: err.message })
+    saving = saving.then(() =>
+      writeAgentStatus(ctx.spool.root, status).catch((err) =>
+        ctx.log.warn("agent-status-write-failed", { error: err.message })
+      )
     );
   await ctx.spool.ensure(ctx.self.idText, "rx");
+  // A killed predecessor may have left temporary files; they are never finished ones.
+  await sweepAgentTemps(ctx.spool, ctx.log).catch((err) =>
+    ctx.log.warn("temp-sweep-failed", { error: (err as Error).message })
+  );
   ctx.log.info("agent-start", {
     node: settings.name,
     id: ctx.self.idText,
@@ -109,14 +125,25 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
     `READY=1\nSTATUS=serving ${settings.links.length} link(s)${settings.media ? ", media" : ""}`,
   );
   ctx.log.info("agent-ready", {});
+  // systemd learns at once that the stop began; the loops then end between steps.
+  let stoppingSent = false;
+  const onStop = () => {
+    stoppingSent = true;
+    notifier.send("STOPPING=1");
+    status.state = "stopping";
+    void saveStatus();
+  };
+  signal.addEventListener("abort", onStop, { once: true });
   const results = await Promise.allSettled(loops);
+  signal.removeEventListener("abort", onStop);
   for (const r of results) {
     if (r.status === "rejected") {
       ctx.log.error("agent-loop-failed", { error: (r.reason as Error)?.stack ?? String(r.reason) });
     }
   }
-  notifier.send("STOPPING=1");
+  if (!stoppingSent) notifier.send("STOPPING=1");
   for (const l of status.links) l.state = "stopped";
+  status.state = "stopped";
   await saveStatus();
   ctx.log.info("agent-stopped", {});
   const failed = results.find((r) => r.status === "rejected");
@@ -264,14 +291,13 @@ async function linkLoop(
     const w = windowState(windows, Date.now());
     if (!w.open) {
       setState("waiting-window");
-      ctx.log.info("link-window-closed", {
-        node: link.node,
-        opensAt: new Date(w.changesAtMs).toISOString(),
-      });
+      state.opensAt = new Date(w.changesAtMs).toISOString();
+      ctx.log.info("link-window-closed", { node: link.node, opensAt: state.opensAt });
       await save();
       await sleep(w.changesAtMs - Date.now(), signal);
       continue;
     }
+    delete state.opensAt;
     setState("connected");
     const started = Date.now();
     try {
@@ -279,11 +305,13 @@ async function linkLoop(
         stopWhen: "never",
         ...(Number.isFinite(w.changesAtMs) ? { untilMs: w.changesAtMs } : {}),
         signal,
-        statusEveryMs: 10_000,
+        statusEveryMs: linkStatusEveryMs,
+        onOpen: (budgetLeftMs) => {
+          state.budgetLeftSec = budgetSec(budgetLeftMs);
+          void save();
+        },
         onStatus: (s) => {
-          state.budgetLeftSec = Number.isFinite(s.budgetLeftMs)
-            ? Math.round(s.budgetLeftMs / 1000)
-            : null;
+          state.budgetLeftSec = budgetSec(s.budgetLeftMs);
           state.queuePackets = s.queuePackets;
           state.queueBytes = s.queueBytes;
           state.queueEmptyAt = new Date(s.queueEmptyAtMs).toISOString();

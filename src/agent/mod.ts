@@ -6,3 +6,4 @@
 export * from "./agent.ts";
 export * from "./status.ts";
 export * from "./schedule.ts";
+export * from "./sweep.ts";

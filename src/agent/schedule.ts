@@ -42,28 +42,49 @@ export function parseWindows(texts: string[]): Window[] {
   });
 }
 
-/** Whether `atMs` is inside a window, and when that changes next (ms since epoch). */
+/** Days around the current one whose window edges are candidates for the next change. */
+const edgeDays = [-1, 0, 1, 2];
+
+function insideAt(windows: Window[], atMs: number): boolean {
+  const at = new Date(atMs);
+  const minute = at.getHours() * 60 + at.getMinutes() + at.getSeconds() / 60 +
+    at.getMilliseconds() / 60000;
+  return windows.some((w) =>
+    w.startMin < w.endMin
+      ? minute >= w.startMin && minute < w.endMin
+      : minute >= w.startMin || minute < w.endMin
+  );
+}
+
+/**
+ * Whether `atMs` is inside a window, and when that changes next (ms since
+ * epoch; infinity when it never does). Edges are real local times, so a
+ * window opens at 06:00 on the wall clock on the days daylight saving time
+ * starts or ends too, and overlapping windows count as one.
+ */
 export function windowState(
   windows: Window[],
   atMs: number,
 ): { open: boolean; changesAtMs: number } {
   if (windows.length === 0) return { open: true, changesAtMs: Number.POSITIVE_INFINITY };
+  const open = insideAt(windows, atMs);
   const at = new Date(atMs);
-  const minute = at.getHours() * 60 + at.getMinutes() + at.getSeconds() / 60 +
-    at.getMilliseconds() / 60000;
-  const inside = (w: Window) =>
-    w.startMin < w.endMin
-      ? minute >= w.startMin && minute < w.endMin
-      : minute >= w.startMin || minute < w.endMin;
-  const open = windows.some(inside);
-  // The next boundary: the nearest start (when closed) or end (when open) of any window.
-  let best = Number.POSITIVE_INFINITY;
-  for (const w of windows) {
-    for (const edge of open ? [w.endMin] : [w.startMin]) {
-      let delta = edge - minute;
-      if (delta <= 0) delta += 24 * 60;
-      best = Math.min(best, delta);
+  const edges: number[] = [];
+  for (const day of edgeDays) {
+    for (const w of windows) {
+      for (const min of [w.startMin, w.endMin]) {
+        const edge = new Date(
+          at.getFullYear(),
+          at.getMonth(),
+          at.getDate() + day,
+          Math.floor(min / 60),
+          min % 60,
+        ).getTime();
+        if (edge > atMs) edges.push(edge);
+      }
     }
   }
-  return { open, changesAtMs: atMs + Math.ceil(best * 60_000) };
+  edges.sort((a, b) => a - b);
+  const change = edges.find((edge) => insideAt(windows, edge) !== open);
+  return { open, changesAtMs: change ?? Number.POSITIVE_INFINITY };
 }

@@ -13,6 +13,8 @@ export interface LinkState {
   node: string;
   state: "starting" | "connected" | "waiting-window" | "retrying" | "stopped";
   since: string;
+  /** While waiting for a radio window: when it opens. */
+  opensAt?: string;
   lastError?: string;
   budgetLeftSec?: number | null;
   queuePackets?: number;
@@ -24,6 +26,8 @@ export interface LinkState {
 /** The whole agent status. */
 export interface AgentStatus {
   pid: number;
+  /** `stopped` once the agent has finished cleanly (a killed agent stays `running` here). */
+  state: "running" | "stopping" | "stopped";
   startedAt: string;
   updatedAt: string;
   toss: {

@@ -77,6 +77,7 @@ const KEYS = [
   "duty-cycle",
   "bit-rate",
   "encoded-bytes-max",
+  "schedule",
 ] as const;
 
 /** Reads `ferry.links`. */

@@ -33,6 +33,8 @@ export interface RunLinkOptions {
   untilMs?: number;
   signal?: AbortSignal;
   onStatus?: (status: LinkStatus) => void;
+  /** Called once the port is open, with the airtime left in the budget (Infinity without one), ms. */
+  onOpen?: (budgetLeftMs: number) => void;
   statusEveryMs?: number;
   clock?: Clock;
 }
@@ -107,6 +109,7 @@ export async function runConfiguredLink(
     airtime: airtime.label,
     dutyCycle: settings.dutyCycle,
   });
+  options.onOpen?.(budget ? budget.availableMs(clock.now()) : Number.POSITIVE_INFINITY);
   try {
     const result = await runLinkSession({
       link,

@@ -5,7 +5,7 @@
  */
 
 import type { Command } from "commander";
-import { type AgentStatus, readAgentStatus, runAgent } from "../../agent/mod.ts";
+import { type AgentStatus, pidAlive, readAgentStatus, runAgent } from "../../agent/mod.ts";
 import { humanBytes } from "../../log/humanize.ts";
 import { nodeStat } from "../../spool/mod.ts";
 import type { CliContext } from "../context.ts";
@@ -20,14 +20,20 @@ function ago(iso: string | undefined, now: number): string {
   return `${Math.round(s / 86400)}d ago`;
 }
 
+/** An agent whose status is older than this is not running (it rewrites it every few seconds). */
+const statusStaleMs = 60_000;
+
+/** Local `HH:MM` of an ISO time (the agent's windows are in local time too). */
+function clock(iso: string | undefined): string {
+  if (!iso) return "?";
+  const d = new Date(iso);
+  return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+}
+
 function alive(status: AgentStatus | null): boolean {
   if (!status) return false;
-  try {
-    Deno.kill(status.pid, "SIGCONT");
-  } catch {
-    return false;
-  }
-  return Date.now() - Date.parse(status.updatedAt) < 60_000;
+  // By /proc, not by signalling: ferry status usually runs as another user than the agent.
+  return pidAlive(status.pid) && Date.now() - Date.parse(status.updatedAt) < statusStaleMs;
 }
 
 /** Registers `ferry agent` and `ferry status`. */
@@ -94,7 +100,17 @@ export function registerAgent(program: Command, ctx: CliContext): void {
         node: node.config.ferry.name,
         id: node.self.idText,
         agent: agent
-          ? { running, pid: agent.pid, startedAt: agent.startedAt, updatedAt: agent.updatedAt }
+          ? {
+            running,
+            state: running
+              ? agent.state ?? "running"
+              : agent.state === "stopped"
+              ? "stopped"
+              : "not running",
+            pid: agent.pid,
+            startedAt: agent.startedAt,
+            updatedAt: agent.updatedAt,
+          }
           : null,
         neighbours,
         links: agent?.links ??
@@ -110,11 +126,14 @@ export function registerAgent(program: Command, ctx: CliContext): void {
       const now = Date.now();
       const lines: string[] = [];
       lines.push(`ferry node ${report.node} (${report.id})`);
+      const agentState = report.agent?.state === "not running"
+        ? "NOT running (it did not stop cleanly)"
+        : report.agent?.state;
       lines.push(
         agent
-          ? `agent: ${running ? "running" : "NOT running"} (pid ${agent.pid}, started ${
-            ago(agent.startedAt, now)
-          }, status ${ago(agent.updatedAt, now)})`
+          ? `agent: ${agentState} (pid ${agent.pid}, started ${ago(agent.startedAt, now)}, status ${
+            ago(agent.updatedAt, now)
+          })`
           : "agent: no status yet (not started on this spool)",
       );
       lines.push(
@@ -142,11 +161,12 @@ export function registerAgent(program: Command, ctx: CliContext): void {
             ? ", no duty limit"
             : `, budget left ${l.budgetLeftSec}s`;
           const queue = l.queuePackets
-            ? `, ${l.queuePackets} pkt queued, empty by ${l.queueEmptyAt?.slice(11, 16)}`
+            ? `, ${l.queuePackets} pkt queued, empty by ${clock(l.queueEmptyAt)}`
             : "";
           const err = l.lastError ? `, last error: ${l.lastError}` : "";
+          const opens = l.opensAt ? ` (opens ${clock(l.opensAt)})` : "";
           lines.push(
-            `  ${l.node.padEnd(14)} ${l.state} ${ago(l.since, now)}${budget}${queue}${err}`,
+            `  ${l.node.padEnd(14)} ${l.state}${opens} ${ago(l.since, now)}${budget}${queue}${err}`,
           );
         }
       }
