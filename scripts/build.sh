@@ -36,6 +36,7 @@ echo "built $tarball"
 if [ -n "${DENORT_BIN:-}" ]; then
   exe="$root/dist/ferry-$version-linux-$arch"
   DENORT_BIN="$DENORT_BIN" "$host_deno" compile -A --target "$target" --no-check \
+    --v8-flags=--expose-gc,--max-semi-space-size=1 \
     --include "$root/src/packet/mth_worker.ts" --output "$exe" "$root/main.ts"
   echo "built $exe"
 fi

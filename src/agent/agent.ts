@@ -216,7 +216,7 @@ async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<void> {
         allowJobParams: q.allowJobParams,
         ignorePayload: false,
         ...(q.timeoutSec !== undefined ? { timeoutSecs: q.timeoutSec } : {}),
-        outputTo: "SaveBoth",
+        outputTo: "PassBoth", // job output goes to the agent's journal, not to files that pile up
         ...(q.decoder !== undefined ? { decoder: q.decoder } : {}),
         decodedBytesMax: decodedBytesMaxDefault,
         log,

@@ -15,7 +15,8 @@
  */
 
 import type { Logger } from "../log/logger.ts";
-import { isId, type Spool, sweepStaleTemps } from "../spool/mod.ts";
+import { isId, type Spool } from "../spool/mod.ts";
+import { removeStaleTemps } from "../fsutil/mod.ts";
 
 /** True when process `pid` exists on this machine (by `/proc`, without signalling it). */
 export function pidAlive(pid: number): boolean {
@@ -46,7 +47,7 @@ export async function tempFolders(spool: Spool): Promise<string[]> {
 export async function sweepAgentTemps(spool: Spool, log: Logger): Promise<number> {
   let removed = 0;
   for (const dir of await tempFolders(spool)) {
-    for (const file of await sweepStaleTemps(dir)) {
+    for (const file of await removeStaleTemps(dir)) {
       removed++;
       log.info("temp-removed", { file, reason: "left by a process that is gone" });
     }

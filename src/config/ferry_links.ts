@@ -26,6 +26,7 @@ import {
   MODEM_TRAITS,
   type ModemKind,
 } from "../../hw/modem/mod.ts";
+import { checkBaudRate } from "../../hw/serial/mod.ts";
 import { type IssueList, joinPath } from "./issues.ts";
 import { parseWindows } from "../agent/schedule.ts";
 import {
@@ -124,6 +125,13 @@ export function readLinks(issues: IssueList, section: Obj, known: Set<string>): 
       }
     }
     const baud = readInt(issues, item, "baud", iat, 50, 4_000_000);
+    if (baud !== undefined) {
+      try {
+        checkBaudRate(baud);
+      } catch (err) {
+        issues.error(joinPath(iat, "baud"), (err as Error).message);
+      }
+    }
     let lora: LoraAirSettings | undefined;
     const loraRaw = readObj(issues, item, "lora", iat);
     if (loraRaw) {

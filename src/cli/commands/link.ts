@@ -14,6 +14,7 @@ import {
   type ModemKind,
 } from "../../../hw/modem/mod.ts";
 import { humanBytes } from "../../log/humanize.ts";
+import { checkBaudRate } from "../../../hw/serial/mod.ts";
 import { runConfiguredLink } from "../../radio/run_link.ts";
 import type { CliContext } from "../context.ts";
 import { CliError, UsageError } from "../errors.ts";
@@ -85,7 +86,15 @@ export function registerLink(program: Command, ctx: CliContext): void {
       const modem = modemRaw as ModemKind;
       const port = opts.port ?? configured?.port;
       if (!port) throw new UsageError("--port is needed (no ferry.links entry for this node)");
-      const baud = num(opts.baud, "--baud", 50, 4_000_000) ??
+      const baudFlag = num(opts.baud, "--baud", 50, 4_000_000);
+      if (baudFlag !== undefined) {
+        try {
+          checkBaudRate(baudFlag);
+        } catch (err) {
+          throw new UsageError(`--baud: ${(err as Error).message}`);
+        }
+      }
+      const baud = baudFlag ??
         (opts.modem ? undefined : configured?.baud) ?? MODEM_TRAITS[modem].defaultBaud;
       const sf = num(opts.sf, "--sf", 6, 12);
       const lora = sf !== undefined
