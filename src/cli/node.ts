@@ -76,3 +76,24 @@ export function splitNodePath(text: string, what: string): [string, string] {
   }
   return [text.slice(0, colon), text.slice(colon + 1)];
 }
+
+/** What every sending command resolves from its arguments: the target, niceness, padding and route. */
+export interface SendBase {
+  to: Neighbour;
+  nice: number;
+  /** `minSize` and `via`, present only when given (spread into a request). */
+  extra: { minSize?: number; via?: string[] };
+}
+
+/** Resolves the node and the `--nice`, `--minsize` and `--via` options of a sending command. */
+export function cliSendBase(
+  node: NodeContext,
+  nodeName: string,
+  opts: { nice: string; minsize?: string; via?: string },
+): SendBase {
+  const to = cliNode(node, nodeName);
+  const nice = cliNice(opts.nice);
+  const minSize = cliKiB(opts.minsize, "--minsize");
+  const via = cliVia(node, opts.via);
+  return { to, nice, extra: { ...(minSize ? { minSize } : {}), ...(via ? { via } : {}) } };
+}

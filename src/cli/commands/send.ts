@@ -20,7 +20,7 @@ import {
   cliKiB,
   cliNice,
   cliNode,
-  cliVia,
+  cliSendBase,
   loadNodeContext,
   sendingOptions,
   splitNodePath,
@@ -74,19 +74,15 @@ export function registerSend(program: Command, ctx: CliContext): void {
       guard(async () => {
         const [nodeName, dstRaw] = splitNodePath(target, "the destination");
         const node = await loadNodeContext(ctx);
-        const to = cliNode(node, nodeName);
-        const nice = cliNice(opts.nice);
-        const minSize = cliKiB(opts.minsize, "--minsize");
+        const { to, nice, extra } = cliSendBase(node, nodeName, opts);
         const chunkBytes = cliKiB(opts.chunked, "--chunked");
-        const via = cliVia(node, opts.via);
         const sent = await sendFile(node, {
           src,
           to,
           nice,
           ...(dstRaw !== "" ? { dst: dstRaw } : {}),
-          ...(minSize ? { minSize } : {}),
           ...(chunkBytes ? { chunkBytes } : {}),
-          ...(via ? { via } : {}),
+          ...extra,
         });
         for (const p of sent.packets) {
           await logQueued(node, p, `File ${src} as ${to.name}:${p.name}`, [
@@ -126,11 +122,8 @@ export function registerSend(program: Command, ctx: CliContext): void {
     ) =>
       guard(async () => {
         const node = await loadNodeContext(ctx);
-        const to = cliNode(node, nodeName);
-        const nice = cliNice(opts.nice);
+        const { to, nice, extra } = cliSendBase(node, nodeName, opts);
         const replyNice = cliNice(opts.replynice, "--replynice");
-        const minSize = cliKiB(opts.minsize, "--minsize");
-        const via = cliVia(node, opts.via);
         const q = await sendExec(node, {
           to,
           handle,
@@ -139,8 +132,7 @@ export function registerSend(program: Command, ctx: CliContext): void {
           nice,
           replyNice,
           compress: !opts.nocompress,
-          ...(minSize ? { minSize } : {}),
-          ...(via ? { via } : {}),
+          ...extra,
         });
         await logQueued(node, q, `Exec ${to.name}:${[handle, ...args].join(" ")}`, [
           ["Type", "exec"],
@@ -169,11 +161,8 @@ export function registerSend(program: Command, ctx: CliContext): void {
         const [nodeName, src] = splitNodePath(target, "the source");
         if (src === "") throw new UsageError("name the file to request: NODE:PATH");
         const node = await loadNodeContext(ctx);
-        const to = cliNode(node, nodeName);
-        const nice = cliNice(opts.nice);
+        const { to, nice, extra } = cliSendBase(node, nodeName, opts);
         const replyNice = cliNice(opts.replynice, "--replynice");
-        const minSize = cliKiB(opts.minsize, "--minsize");
-        const via = cliVia(node, opts.via);
         const local = dst ?? src.split("/").filter((p) => p !== "").pop() ?? src;
         const q = await sendFreq(node, {
           to,
@@ -181,8 +170,7 @@ export function registerSend(program: Command, ctx: CliContext): void {
           dst: local,
           nice,
           replyNice,
-          ...(minSize ? { minSize } : {}),
-          ...(via ? { via } : {}),
+          ...extra,
         });
         await logQueued(node, q, `File request ${to.name}:${src} to ${local}`, [
           ["Type", "freq"],
