@@ -107,18 +107,7 @@ export function readInt(
   min: number,
   max: number,
 ): number | undefined {
-  let value = parent[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === "string" && /^-?\d+$/.test(value.trim())) value = Number(value);
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    issues.error(joinPath(path, key), `must be a whole number, not ${describe(value)}`);
-    return undefined;
-  }
-  if (value < min || value > max) {
-    issues.error(joinPath(path, key), `must be within ${min}..${max}, not ${value}`);
-    return undefined;
-  }
-  return value;
+  return readNumber(issues, parent, key, path, min, max, true);
 }
 
 /** Reads a number (not necessarily whole) within [min, max]. */
@@ -130,13 +119,28 @@ export function readNum(
   min: number,
   max: number,
 ): number | undefined {
+  return readNumber(issues, parent, key, path, min, max, false);
+}
+
+function readNumber(
+  issues: IssueList,
+  parent: Obj,
+  key: string,
+  path: string,
+  min: number,
+  max: number,
+  whole: boolean,
+): number | undefined {
   let value = parent[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value === "string" && value.trim() !== "" && !isNaN(Number(value))) {
     value = Number(value);
   }
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    issues.error(joinPath(path, key), `must be a number, not ${describe(value)}`);
+  if (typeof value !== "number" || !(whole ? Number.isInteger(value) : Number.isFinite(value))) {
+    issues.error(
+      joinPath(path, key),
+      `must be a ${whole ? "whole " : ""}number, not ${describe(value)}`,
+    );
     return undefined;
   }
   if (value < min || value > max) {

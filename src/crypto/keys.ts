@@ -123,41 +123,11 @@ export function ed25519Verify(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array)
   }
 }
 
-/** Ed25519 group order L, little-endian. */
-const ORDER_L = Uint8Array.from([
-  0xed,
-  0xd3,
-  0xf5,
-  0x5c,
-  0x1a,
-  0x63,
-  0x12,
-  0x58,
-  0xd6,
-  0x9c,
-  0xf7,
-  0xa2,
-  0xde,
-  0xf9,
-  0xde,
-  0x14,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0,
-  0x10,
-]);
+/** Ed25519 group order L = 2^252 + 27742317777372353535851937790883648493, little-endian. */
+const ORDER_L = Uint8Array.from(
+  "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010".match(/../g)!,
+  (h) => parseInt(h, 16),
+);
 
 /** `a` < `b` for 32-byte little-endian numbers. */
 function lessLE(a: Uint8Array, b: Uint8Array): boolean {

@@ -119,40 +119,7 @@ Deno.test("Ed25519 refuses what Go refuses: S not below the group order, non-can
   const sig = ed25519Sign(keys.prv, msg);
   assertEquals(ed25519Verify(keys.pub, msg, sig), true);
   // S + L is the same scalar, encoded non-canonically: Go and RFC 8032 reject it.
-  const L = [
-    0xed,
-    0xd3,
-    0xf5,
-    0x5c,
-    0x1a,
-    0x63,
-    0x12,
-    0x58,
-    0xd6,
-    0x9c,
-    0xf7,
-    0xa2,
-    0xde,
-    0xf9,
-    0xde,
-    0x14,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0,
-    0x10,
-  ];
+  const L = hex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010"); // the group order
   const bumped = sig.slice();
   let carry = 0;
   for (let i = 0; i < 32; i++) {
