@@ -13,11 +13,13 @@
  * @module
  */
 
+import { openFile, syncFile } from "./blocking.ts";
+
 /** Flushes a folder's entries (renames, creations) to disk. */
 export async function fsyncDir(dir: string): Promise<void> {
-  const fd = await Deno.open(dir, { read: true });
+  const fd = await openFile(dir, { read: true });
   try {
-    await fd.sync();
+    await syncFile(fd);
   } finally {
     fd.close();
   }

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { isBlockingIo, openFile } from "./blocking.ts";
+
 /** A held lock; release it with `unlock()`. */
 export interface HeldLock {
   readonly path: string;
@@ -26,8 +28,8 @@ function held(fd: Deno.FsFile, path: string): HeldLock {
   };
 }
 
-async function openLockFile(path: string): Promise<Deno.FsFile> {
-  return await Deno.open(path, { read: true, write: true, create: true, mode: 0o666 });
+function openLockFile(path: string): Promise<Deno.FsFile> {
+  return openFile(path, { read: true, write: true, create: true, mode: 0o666 });
 }
 
 /**
@@ -38,7 +40,7 @@ export async function tryLockFile(path: string): Promise<HeldLock | null> {
   const fd = await openLockFile(path);
   let got: boolean;
   try {
-    got = await fd.tryLock(true);
+    got = isBlockingIo() ? fd.tryLockSync(true) : await fd.tryLock(true);
   } catch (err) {
     fd.close();
     throw err;
@@ -54,7 +56,8 @@ export async function tryLockFile(path: string): Promise<HeldLock | null> {
 export async function lockFile(path: string): Promise<HeldLock> {
   const fd = await openLockFile(path);
   try {
-    await fd.lock(true);
+    if (isBlockingIo()) fd.lockSync(true);
+    else await fd.lock(true);
   } catch (err) {
     fd.close();
     throw err;

@@ -5,6 +5,7 @@
  */
 
 export * from "./atomic.ts";
+export * from "./blocking.ts";
 export * from "./lock.ts";
 export * from "./space.ts";
 export * from "./stale_temps.ts";

@@ -14,6 +14,7 @@
  */
 
 import { lockFile } from "../fsutil/lock.ts";
+import { openFile, writeAll } from "../fsutil/blocking.ts";
 
 /** A field value as it appears in the log; a list becomes a multi-line field. */
 export type RecValue = string | number | bigint | boolean | string[];
@@ -94,7 +95,7 @@ export class NncpLog {
     try {
       const fdMatch = /^FD:(\d+)$/.exec(this.#target);
       if (fdMatch) {
-        const file = await Deno.open(`/proc/self/fd/${fdMatch[1]}`, { write: true, append: true });
+        const file = await openFile(`/proc/self/fd/${fdMatch[1]}`, { write: true, append: true });
         try {
           await writeAll(file, rec);
         } finally {
@@ -104,7 +105,7 @@ export class NncpLog {
       }
       const lock = await lockFile(`${this.#target}.lock`);
       try {
-        const file = await Deno.open(this.#target, { write: true, append: true, create: true });
+        const file = await openFile(this.#target, { write: true, append: true, create: true });
         try {
           await writeAll(file, rec);
         } finally {
@@ -118,9 +119,4 @@ export class NncpLog {
       return err as Error;
     }
   }
-}
-
-async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await file.write(data.subarray(off));
 }

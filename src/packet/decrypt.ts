@@ -77,6 +77,8 @@ export interface DecryptOptions {
   open: (packet: OpenedPacket) => PayloadSink | Promise<PayloadSink>;
   /** Also compute the packet id (MTH of the packet bytes), and where. Default: not computed. */
   computeId?: HashMode | false;
+  /** The packet's size when known (a file): read buffers are then no bigger than it needs. */
+  inputBytes?: number;
 }
 
 /** A packet read and verified end to end. */
@@ -123,7 +125,9 @@ export async function decryptPacket(
       options.open({ header, plain, sender, signatureVerified })
     );
     router = route;
-    const reader = new ReadAhead(source, () => READ_BLOCKS * SEALED_BLOCK_BYTES);
+    const batch = READ_BLOCKS * SEALED_BLOCK_BYTES;
+    const rest = options.inputBytes === undefined ? batch : options.inputBytes - ENC_HEADER_BYTES;
+    const reader = new ReadAhead(source, () => batch, Math.max(1, Math.min(batch, rest + 1)));
     const gc = new GcPacer(GC_INTERVAL_BYTES);
     for (let chunk; (chunk = await reader.next()) !== null;) {
       opener.push(chunk);

@@ -16,7 +16,7 @@
  * @module
  */
 
-import { dirname, fsyncDir, isNotFound } from "../fsutil/mod.ts";
+import { dirname, fsyncDir, isNotFound, syncFile, writeAll } from "../fsutil/mod.ts";
 import type { PayloadSink } from "../packet/mod.ts";
 import { resolveInside, safeRelativeParts, UnsafePathError } from "./paths.ts";
 import { TossRefusal } from "./refusal.ts";
@@ -79,11 +79,10 @@ export async function prepareFileDelivery(
   };
   const sink: PayloadSink = {
     async write(chunk) {
-      let off = 0;
-      while (off < chunk.length) off += await file.write(chunk.subarray(off));
+      await writeAll(file, chunk);
     },
     async commit() {
-      await file.sync();
+      await syncFile(file);
       close();
       final = linkFreeName(tempPath, target);
       await fsyncDir(dir);

@@ -9,7 +9,7 @@
  */
 
 import type { Neighbour } from "../config/mod.ts";
-import { freeBytes, fsyncDir } from "../fsutil/mod.ts";
+import { fileSource, freeBytes, fsyncDir, openFile } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import { decryptPacket, PacketError } from "../packet/mod.ts";
 import { type NodeContext } from "../node/context.ts";
@@ -29,6 +29,9 @@ export interface TossOptions extends DispatchOptions {
   /** Remembers failures between runs so a packet that keeps failing is retried less often. */
   retry?: RetryMemory;
 }
+
+/** Longest stretch a toss run works without giving the event loop a turn. */
+const yieldEveryMs = 50;
 
 /** First wait before a failed packet is tried again (by a long-running toss loop). */
 export const tossRetryMsMin = 60_000;
@@ -162,9 +165,10 @@ export async function tossPacket(
       );
     }
     let plan: Delivery | undefined;
-    const file = await Deno.open(entry.path, { read: true });
+    const file = await openFile(entry.path, { read: true });
     try {
-      await decryptPacket(file, {
+      await decryptPacket(fileSource(file), {
+        inputBytes: entry.size,
         self: { id: ctx.self.id, exchPrv: ctx.self.exchPrv },
         senders: ctx.senders,
         open: async ({ header, plain }) => {
@@ -241,7 +245,14 @@ export async function toss(ctx: NodeContext, options: TossOptions): Promise<Toss
       entries.sort((a, b) => a.nice - b.nice || a.mtimeMs - b.mtimeMs);
       const run = newTossRun(ctx);
       try {
+        let yielded = performance.now();
         for (const entry of entries) {
+          // With blocking I/O nothing here waits for the event loop: let
+          // signals and timers in now and then.
+          if (performance.now() - yielded > yieldEveryMs) {
+            await new Promise((resolve) => setTimeout(resolve, 0));
+            yielded = performance.now();
+          }
           if (options.signal?.aborted) break;
           if (options.retry && !options.retry.due(entry.id, Date.now())) continue;
           const outcome = await tossPacket(ctx, folder, entry, options, run);
