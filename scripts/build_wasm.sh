@@ -4,7 +4,8 @@
 # TypeScript module holding the wasm bytes as base64, so they bundle with
 # the rest of the code and nothing is read from disk at run time. Needs
 # clang and wasm-ld (Debian: clang lld). The build is reproducible: the
-# same compiler gives the same bytes, which test/crypto checks.
+# same compiler gives the same bytes, which
+# test/packet/mth_leaves_test.ts checks against the committed module.
 #
 #   bash scripts/build_wasm.sh [OUT.ts]     (CLANG=... picks another clang)
 set -euo pipefail
