@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs ferry's whole test suite on this machine: installs what is missing
-# (Deno from the npm registry; nncp, filespooler, socat, mosquitto from
-# Debian when run as root), then `deno task ok` (format check, lint, type
+# (Deno from the npm registry; nncp, filespooler, socat, mosquitto, clang,
+# lld from Debian when run as root), then `deno task ok` (format check, lint, type
 # check, all tests). Ends with one line: `N passed, N failed`.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

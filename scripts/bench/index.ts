@@ -5,6 +5,7 @@
 
 import type { BenchContext, BenchTable } from "./_harness.ts";
 import { run as packet } from "./packet.ts";
+import { run as leaves } from "./leaves.ts";
 import { run as serial } from "./serial.ts";
 import { run as media } from "./media.ts";
 import { run as queue } from "./queue.ts";
@@ -19,6 +20,7 @@ export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
 /** Every section, by name (`deno task bench NAME` runs just that one). */
 export const SECTIONS: [string, Section][] = [
   ["packet", packet],
+  ["leaves", leaves],
   ["serial", serial],
   ["media", media],
   ["queue", queue],
