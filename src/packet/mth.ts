@@ -32,10 +32,10 @@ import { blake3Sum256, createBlake3, type IHasher } from "../crypto/blake3.ts";
 import { Blake3Leaves } from "../crypto/blake3_leaves.ts";
 import { decodeHex, encodeHex } from "./hex.ts";
 import { BLOCK_BYTES, ID_BYTES } from "./limits.ts";
+import { MTH_LEAF_KEY } from "./mth_leaf_key.ts";
 
 const utf8 = new TextEncoder();
-/** The key of MTH leaf hashes: BLAKE3-256("NNCP MTH LEAF"). */
-export const MTH_LEAF_KEY: Uint8Array = blake3Sum256(utf8.encode("NNCP MTH LEAF"));
+export { MTH_LEAF_KEY };
 /** The key of MTH node hashes: BLAKE3-256("NNCP MTH NODE"). */
 export const MTH_NODE_KEY: Uint8Array = blake3Sum256(utf8.encode("NNCP MTH NODE"));
 

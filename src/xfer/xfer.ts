@@ -28,6 +28,7 @@ import {
 } from "./options.ts";
 import { receive } from "./receive.ts";
 import { send } from "./send.ts";
+import { withSharedHashWorker } from "../packet/hash_pipe.ts";
 import { checkOnDevice } from "./medium.ts";
 
 export * from "./options.ts";
@@ -46,7 +47,10 @@ export async function xfer(
   await sweepSpoolTemps(ctx);
   // Without a device from the caller, the folder's filesystem now is the one the run stays on.
   const pinned = { ...options, device: options.device ?? info.dev ?? undefined };
-  if (options.rx) await receive(ctx, dir, pinned, limits, summary);
-  if (options.tx) await send(ctx, dir, pinned, limits, summary);
+  // One hashing worker serves every packet of the run (see HashPipe).
+  await withSharedHashWorker(async () => {
+    if (options.rx) await receive(ctx, dir, pinned, limits, summary);
+    if (options.tx) await send(ctx, dir, pinned, limits, summary);
+  });
   return summary;
 }
