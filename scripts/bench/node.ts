@@ -229,12 +229,14 @@ export async function run(ctx: BenchContext): Promise<BenchTable[]> {
       "Both tosses leave seen/ markers (nncp-toss -seen, ferry's default) and fsync each file, " +
       "its folder and the seen/ folder. The two make the same system calls (strace: 3 fsyncs, " +
       "1 rename, 2 flocks per packet); the signature check and key exchange are native " +
-      "(node:crypto, about 0.15 ms per packet); what is left is Deno's cost per file " +
-      "operation and its start-up.",
+      "(node:crypto, about 0.15 ms per packet). `ferry toss` makes its file steps as direct " +
+      "system calls (Deno's thread pool costs 60-100 µs per operation here); what is left is " +
+      "Deno's start-up and V8's heap, which the V8 flags keep small.",
       "nncp-xfer -tx copies without hashing; ferry checks the packet's id while copying and " +
-      "reads the copy back before deleting the spool copy (DESIGN §7), so its floor is one " +
-      "BLAKE3 pass (hash-wasm, about 0.4-0.6 GB/s here) plus a read-back, against a plain " +
-      "page-cache copy: the 2× bar cannot hold for --tx on a fast disk. Both check the id on " +
+      "reads the copy back before deleting the spool copy (DESIGN §7), so its floor is a " +
+      "copy, a read-back and one BLAKE3 pass (ferry's SIMD128 hasher, about 1.3 GB/s per core " +
+      "here, shared with a worker on the second core) against a plain page-cache copy: the 2× " +
+      "bar does not hold for --tx on a fast disk. Both check the id on " +
       "--rx. On a Pi's SD card or a USB stick, where writing and fsync dominate, the ratios " +
       "shrink towards 1.",
     ],
