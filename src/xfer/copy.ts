@@ -21,6 +21,7 @@
  */
 
 import { encodeBase32 } from "../encoding/base32.ts";
+import { writeAll } from "../fsutil/mod.ts";
 import { HashPipe } from "../packet/mod.ts";
 import type { Progress } from "../progress/progress.ts";
 
@@ -63,11 +64,6 @@ async function* chunksOf(file: Deno.FsFile, signal?: AbortSignal): AsyncGenerato
     // Leaving early (an error, an abort): let the read in flight finish before the file closes.
     await pending.catch(() => {});
   }
-}
-
-async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await file.write(data.subarray(off));
 }
 
 /** Copies `src` to a new `dst`, handing each chunk to `each` as it is written; fsyncs `dst`. */
