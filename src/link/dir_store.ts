@@ -23,9 +23,15 @@
  */
 
 import { type Logger, silentLogger } from "../log/logger.ts";
-import { openPacketReader } from "./packet_reader.ts";
-import type { LinkStore, OutgoingPacket, PacketReader, PartialPacket, VerifyId } from "./store.ts";
-import { openPartial } from "./dir_store_partial.ts";
+import { openPacketReader } from "../store/packet_reader.ts";
+import type {
+  LinkStore,
+  OutgoingPacket,
+  PacketReader,
+  PartialPacket,
+  VerifyId,
+} from "../store/contract.ts";
+import { openPartial } from "../store/partial.ts";
 import { fsyncDir, writeFileAtomic } from "../fsutil/mod.ts";
 
 /** Niceness of an outgoing packet without an `ID.nice` file (NNCP's least urgent). */

@@ -15,7 +15,7 @@
 
 import { encodeBase32 } from "../encoding/base32.ts";
 import { type ControlBody, idTag, seqModulo } from "./frames.ts";
-import type { LinkStore, PartialPacket } from "./store.ts";
+import type { LinkStore, PartialPacket } from "../store/contract.ts";
 import { FragmentWindow } from "./window.ts";
 
 /** What became of one received data frame. */

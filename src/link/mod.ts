@@ -92,5 +92,5 @@ export type {
   PartialPacket,
   ResumeState,
   VerifyId,
-} from "./store.ts";
-export { SpoolLinkStore } from "./spool_store.ts";
+} from "../store/contract.ts";
+export { SpoolLinkStore } from "../store/mod.ts";

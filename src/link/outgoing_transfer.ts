@@ -7,7 +7,7 @@
 
 import { decodeBase32 } from "../encoding/base32.ts";
 import { idTag } from "./frames.ts";
-import type { OutgoingPacket, PacketReader } from "./store.ts";
+import type { OutgoingPacket, PacketReader } from "../store/contract.ts";
 import { FragmentWindow } from "./window.ts";
 
 /** Where a transfer stands. */

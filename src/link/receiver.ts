@@ -21,7 +21,7 @@ import {
 import { IncomingTransfer } from "./incoming_transfer.ts";
 import { type LinkLimits, repliesMax } from "./limits.ts";
 import type { LinkStats } from "./session_types.ts";
-import type { LinkStore } from "./store.ts";
+import type { LinkStore } from "../store/contract.ts";
 
 /** What the receiving half needs from its session. */
 export interface HalfContext {

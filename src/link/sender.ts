@@ -13,7 +13,7 @@ import { type ControlBody, type ControlFrame, seqModulo } from "./frames.ts";
 import type { DerivedLimits } from "./limits.ts";
 import { OutgoingTransfer } from "./outgoing_transfer.ts";
 import type { HalfContext } from "./receiver.ts";
-import type { OutgoingPacket } from "./store.ts";
+import type { OutgoingPacket } from "../store/contract.ts";
 import type { DataOut } from "./turn.ts";
 
 /** Turns without an ACK after which the offer is repeated to resynchronise. */

@@ -9,7 +9,7 @@ import type { AirtimeModel } from "./airtime.ts";
 import type { AirtimeBudget } from "./budget.ts";
 import type { CheckedLink } from "./checked_link.ts";
 import type { LinkLimits } from "./limits.ts";
-import type { LinkStore } from "./store.ts";
+import type { LinkStore } from "../store/contract.ts";
 
 /** What starts and ends a session. */
 export interface LinkSessionOptions {

@@ -17,7 +17,7 @@ import { DirStore } from "../../src/link/dir_store.ts";
 import type { LinkLimits } from "../../src/link/limits.ts";
 import { LinkSession } from "../../src/link/session.ts";
 import type { LinkSessionOptions } from "../../src/link/session_types.ts";
-import type { LinkStore } from "../../src/link/store.ts";
+import type { LinkStore } from "../../src/store/contract.ts";
 import type { LossSpec } from "../../hw/emulator/loss.ts";
 import { Prng } from "../../hw/emulator/prng.ts";
 import { RadioChannel, type Side } from "../../hw/emulator/radio_channel.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { PacketReader } from "./store.ts";
+import type { PacketReader } from "./contract.ts";
 
 /** Opens `path` for reads of exact byte ranges. */
 export async function openPacketReader(path: string): Promise<PacketReader> {

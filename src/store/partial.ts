@@ -11,7 +11,7 @@
  */
 
 import type { Logger } from "../log/logger.ts";
-import type { PartialPacket, ResumeState, VerifyId } from "./store.ts";
+import type { PartialPacket, ResumeState, VerifyId } from "./contract.ts";
 import { fsyncDir, writeFileAtomic } from "../fsutil/mod.ts";
 
 /** Where and what {@linkcode openPartial} opens. */

@@ -1,11 +1,15 @@
 /**
- * The packet store a link session talks to. The plain-directory version
- * is in `dir_store.ts`; ferry's NNCP spool implements the same interface
- * (`tx/` for outgoing, `rx/` for inbound, `.part` files for partials).
+ * The packet store every transport talks to (DESIGN §11): media and sync
+ * folders, the serial link, NNCP's online protocol and the MQTT broker all
+ * ask the spool the same questions through this contract and keep only their
+ * wire format and timing. ferry's NNCP spool implements it in
+ * `spool_store.ts` (`tx/` for outgoing, `rx/` for inbound, `.part` files for
+ * partials); the link's tests also use a plain-directory version
+ * (`src/link/dir_store.ts`).
  *
  * Contract, per peer node:
  * - outgoing packets are listed with id, size, nice and mtime, opened for
- *   reading at any offset, and removed by {@linkcode LinkStore.markSent}
+ *   reading at any offset, and removed by {@linkcode PacketStore.markSent}
  *   only once the peer confirmed it verified and stored the packet;
  * - an inbound packet is received into a partial: written at offsets,
  *   persisted (data synced, then a small resume state written temp →
@@ -13,7 +17,7 @@
  *   the packet id and it moves atomically into the inbound area (temp →
  *   fsync → rename → fsync dir). A wrong id discards the partial.
  * - a packet already in the inbound area is reported by
- *   {@linkcode LinkStore.hasIncoming}, so it is never stored twice.
+ *   {@linkcode PacketStore.hasIncoming}, so it is never stored twice.
  *
  * Packet ids are the base32 text of the 32-byte id (NNCP's MTH).
  * @module
@@ -68,8 +72,8 @@ export interface PartialPacket {
   close(): Promise<void>;
 }
 
-/** The store interface of a link session. */
-export interface LinkStore {
+/** The store interface of a transport session. */
+export interface PacketStore {
   /** Outgoing packets for `node`, in any order. */
   listOutgoing(node: string): Promise<OutgoingPacket[]>;
   /** Opens an outgoing packet for reading. */
@@ -87,3 +91,6 @@ export interface LinkStore {
 
 /** Checks a packet's bytes at `path` against its id. */
 export type VerifyId = (path: string, id: string) => Promise<boolean>;
+
+/** The name the link protocol used for {@linkcode PacketStore}. */
+export type LinkStore = PacketStore;

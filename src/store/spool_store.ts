@@ -1,5 +1,5 @@
 /**
- * The NNCP spool as a link store: outgoing packets are `SPOOL/<peer>/tx/`,
+ * The NNCP spool as the transports' packet store: outgoing packets are `SPOOL/<peer>/tx/`,
  * received ones are assembled in `SPOOL/<peer>/rx/<id>.part` (NNCP's name
  * for partly received packets, with the resume state beside it in
  * `<id>.state`) and committed into `rx/` only once their bytes hash to their
@@ -11,15 +11,15 @@
 import type { Logger } from "../log/logger.ts";
 import type { Spool } from "../spool/mod.ts";
 import { idOfFile } from "../xfer/mod.ts";
-import { openPartial } from "./dir_store_partial.ts";
+import { openPartial } from "./partial.ts";
 import { openPacketReader } from "./packet_reader.ts";
-import type { LinkStore, OutgoingPacket, PacketReader, PartialPacket } from "./store.ts";
+import type { OutgoingPacket, PacketReader, PacketStore, PartialPacket } from "./contract.ts";
 
 /** Outgoing packets listed per session scan at most. */
 export const spoolOutgoingListedMax = 100_000;
 
-/** A {@linkcode LinkStore} over ferry's (and NNCP's) spool; nodes are base32 ids. */
-export class SpoolLinkStore implements LinkStore {
+/** A {@linkcode PacketStore} over ferry's (and NNCP's) spool; nodes are base32 ids. */
+export class SpoolStore implements PacketStore {
   readonly #spool: Spool;
   readonly #log: Logger;
 
@@ -63,3 +63,6 @@ export class SpoolLinkStore implements LinkStore {
     });
   }
 }
+
+/** The name the link protocol used for {@linkcode SpoolStore}. */
+export const SpoolLinkStore = SpoolStore;
