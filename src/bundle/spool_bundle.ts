@@ -14,6 +14,7 @@ import { Mth, PacketError, readPacketHeader } from "../packet/mod.ts";
 import { encHeaderBytes } from "../spool/mod.ts";
 import type { NodeContext } from "../node/context.ts";
 import { type BundleEntry, entryHeaders, entryPadding, readBundle } from "./codec.ts";
+import { crashPoint } from "../fsutil/crash_point.ts";
 
 /** Options of {@linkcode writeSpoolBundle}. */
 export interface BundleTxOptions {
@@ -191,6 +192,7 @@ async function receiveEntry(
       await Deno.remove(tmp);
     } else {
       await ctx.spool.commit(tmp, sender.idText, "rx", entry.id, first.head);
+      crashPoint("bundle-rx.committed");
       await ctx.record("bundle-rx", [["XX", "rx"], ["Node", sender.idText], ["Pkt", entry.id], [
         "Size",
         entry.size,

@@ -34,6 +34,7 @@ import { queuePaths } from "./queue_dir.ts";
 import { type JobOutcome, removeStaleSpools, runJob, type RunOptions } from "./run_job.ts";
 import { byTimestamp, indexBySeq, type InvalidJob, scanJobs, type ScannedJob } from "./scan.ts";
 import { lockSeqfile, readSeqfile, writeSeqfile } from "./seqfile.ts";
+import { crashPoint } from "../fsutil/crash_point.ts";
 
 /** What to do when a job fails (a Fail job, a non-zero exit, a signal, the timeout, a failed decoder). */
 export type OnError = "Retry" | "Delete" | "Leave";
@@ -127,6 +128,7 @@ async function inSequenceOrder(
     if (next !== committed) {
       writeSeqfile(paths.nextseq, next);
       committed = next;
+      crashPoint("queue.next-advanced");
     }
     for (const name of pendingDeletes) removeJob(queueDir, name);
     pendingDeletes = [];
@@ -143,6 +145,7 @@ async function inSequenceOrder(
         break;
       }
       const outcome = await attempt(queueDir, job, opts, summary);
+      crashPoint("queue.job-done");
       if (!outcome.ok && opts.onError === "Retry") break;
       next = job.seq + 1n;
       if (!keepAfter(outcome, opts)) pendingDeletes.push(job.fileName);

@@ -13,6 +13,7 @@
 import type { Logger } from "../log/logger.ts";
 import type { PartialPacket, ResumeState, VerifyId } from "./contract.ts";
 import { fsyncDir, writeFileAtomic } from "../fsutil/mod.ts";
+import { crashPoint } from "../fsutil/crash_point.ts";
 
 /** Where and what {@linkcode openPartial} opens. */
 export interface PartialOptions {
@@ -67,6 +68,7 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
     async persist(state: ResumeState): Promise<void> {
       await file.syncData();
       await writeFileAtomic(statePath, new TextEncoder().encode(encodeState(state)));
+      crashPoint("store.persisted");
     },
     async commit(): Promise<boolean> {
       await file.syncData();
@@ -80,12 +82,14 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
         await fsyncDir(o.stateDir);
         return false;
       }
+      crashPoint("store.verified");
       await Deno.mkdir(o.inboundDir, { recursive: true });
       const finalPath = `${o.inboundDir}/${o.id}`;
       const exists = await Deno.stat(finalPath).then(() => true, () => false);
       if (exists) await Deno.remove(partPath);
       else await Deno.rename(partPath, finalPath);
       await fsyncDir(o.inboundDir);
+      crashPoint("store.committed");
       await Deno.remove(statePath).catch(ignoreNotFound);
       await fsyncDir(o.stateDir);
       return true;

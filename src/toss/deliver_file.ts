@@ -20,6 +20,7 @@ import { dirname, fsyncDir, isNotFound, syncFile, writeAll } from "../fsutil/mod
 import type { PayloadSink } from "../packet/mod.ts";
 import { resolveInside, safeRelativeParts, UnsafePathError } from "./paths.ts";
 import { TossRefusal } from "./refusal.ts";
+import { crashPoint } from "../fsutil/crash_point.ts";
 
 /** Collision suffixes tried before giving up. */
 export const collisionsMax = 10_000;
@@ -84,7 +85,9 @@ export async function prepareFileDelivery(
     async commit() {
       await syncFile(file);
       close();
+      crashPoint("toss.file-synced");
       final = linkFreeName(tempPath, target);
+      crashPoint("toss.file-linked");
       await fsyncDir(dir);
     },
     async abort() {

@@ -17,6 +17,7 @@ import { sweepSpoolTemps } from "../node/sweep.ts";
 import type { SpoolEntry } from "../spool/mod.ts";
 import { type Delivery, type DispatchOptions, planDelivery, type Receiver } from "./dispatch.ts";
 import { TossRefusal } from "./refusal.ts";
+import { crashPoint } from "../fsutil/crash_point.ts";
 
 /** Options of a toss run. */
 export interface TossOptions extends DispatchOptions {
@@ -180,16 +181,19 @@ export async function tossPacket(
       file.close();
     }
     const msg = await plan!.finish();
+    crashPoint("toss.delivered");
     if (options.seen) {
       await ctx.spool.markSeen(folder, entry.id, plan!.seenNote);
       if (entry.sender !== folder && ctx.config.neighById.has(entry.sender)) {
         await ctx.spool.markSeen(entry.sender, entry.id, plan!.seenNote);
       }
     }
+    crashPoint("toss.seen-marked");
     await plan!.cleanup();
     if (plan!.dirtyDir) dirty.add(plan!.dirtyDir);
     await ctx.spool.remove(folder, "rx", entry.id, { durable: false });
     dirty.add(ctx.spool.dir(folder, "rx"));
+    crashPoint("toss.rx-removed");
     ctx.log.info("rx", { from: from.name, pkt: entry.id, msg });
     await ctx.record("rx", [...fields, ...plan!.fields, ["Msg", msg]]);
     return "tossed";

@@ -25,6 +25,7 @@ import {
   type XferSummary,
 } from "./options.ts";
 import { checkOnDevice, isFatal } from "./medium.ts";
+import { crashPoint } from "../fsutil/crash_point.ts";
 
 /** Takes the packets for us from `dir` into the spool. */
 export async function receive(
@@ -244,7 +245,9 @@ async function receiveOne(
       summary.failed++;
       return;
     }
+    crashPoint("xfer-rx.copied");
     await ctx.spool.commit(tmp, sender.idText, "rx", e.name, header.raw);
+    crashPoint("xfer-rx.committed");
     summary.received++;
     summary.receivedBytes += copied.bytes;
     ctx.log.info("xfer-rx", { from: sender.name, pkt: e.name, size: copied.bytes });
@@ -256,6 +259,7 @@ async function receiveOne(
       `Packet transfer, received from ${sender.name}: ${path} (${humanBytes(copied.bytes)})`,
     ]]);
     await removeSource();
+    crashPoint("xfer-rx.source-removed");
   } catch (err) {
     progress.done();
     await Deno.remove(tmp).catch(() => {});

@@ -21,6 +21,7 @@ import type { NodeContext } from "../node/context.ts";
 import { copyPlain, readBack } from "./copy.ts";
 import { checkOnDevice, ensureRealDir, isFatal, MediumGoneError } from "./medium.ts";
 import type { XferLimits, XferOptions, XferSummary } from "./options.ts";
+import { crashPoint } from "../fsutil/crash_point.ts";
 
 /** Free space kept on the medium by default (room for the status file and folders). */
 export const mediumReserveBytesDefault = 1024 * 1024;
@@ -184,7 +185,10 @@ async function sent(
     ["Size", bytes],
     ["Msg", `Packet transfer, sent to ${node.name}: ${e.id} (${humanBytes(bytes)})`],
   ]);
-  if (!options.keep) await ctx.spool.remove(node.idText, "tx", e.id);
+  if (!options.keep) {
+    await ctx.spool.remove(node.idText, "tx", e.id);
+    crashPoint("xfer-tx.spool-removed");
+  }
 }
 
 async function sendOne(
@@ -210,8 +214,10 @@ async function sendOne(
       ...(options.signal ? { signal: options.signal } : {}),
     });
     progress.done();
+    crashPoint("xfer-tx.copied");
     await commitRename(tmp, final);
     renamed = true;
+    crashPoint("xfer-tx.renamed");
     const back = await readBack(final, options.signal);
     if (options.device !== undefined && back.dev !== options.device) {
       // Written to the folder left behind by a pulled stick: take it back.
@@ -229,6 +235,7 @@ async function sendOne(
       summary.failed++;
       return;
     }
+    crashPoint("xfer-tx.verified");
     await sent(ctx, node, e, back.bytes, options, summary);
   } catch (err) {
     progress.done();
