@@ -21,6 +21,12 @@ export type {
   ResumeState,
   VerifyId,
 } from "./contract.ts";
-export { decodeState, encodeState, openPartial, type PartialOptions } from "./partial.ts";
+export {
+  decodeState,
+  discardPartial,
+  encodeState,
+  openPartial,
+  type PartialOptions,
+} from "./partial.ts";
 export { openPacketReader } from "./packet_reader.ts";
 export { SpoolLinkStore, spoolOutgoingListedMax, SpoolStore } from "./spool_store.ts";

@@ -101,6 +101,15 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
   };
 }
 
+/**
+ * Removes what a partial of `id` left in `stateDir` (its part and state
+ * files), for a packet that is already complete elsewhere.
+ */
+export async function discardPartial(stateDir: string, id: string): Promise<void> {
+  await Deno.remove(`${stateDir}/${id}.part`).catch(ignoreNotFound);
+  await Deno.remove(`${stateDir}/${id}.state`).catch(ignoreNotFound);
+}
+
 /** Renders a resume state as its JSON text. */
 export function encodeState(state: ResumeState): string {
   const bitmap = [...state.bitmap].map((b) => b.toString(16).padStart(2, "0")).join("");

@@ -11,7 +11,7 @@
 import type { Logger } from "../log/logger.ts";
 import type { Spool } from "../spool/mod.ts";
 import { idOfFile } from "../xfer/mod.ts";
-import { openPartial } from "./partial.ts";
+import { discardPartial, openPartial } from "./partial.ts";
 import { openPacketReader } from "./packet_reader.ts";
 import type { OutgoingPacket, PacketReader, PacketStore, PartialPacket } from "./contract.ts";
 
@@ -47,7 +47,10 @@ export class SpoolStore implements PacketStore {
   }
 
   async hasIncoming(node: string, id: string): Promise<boolean> {
-    return await this.#spool.has(node, "rx", id) || await this.#spool.isSeen(node, id);
+    const has = await this.#spool.has(node, "rx", id) || await this.#spool.isSeen(node, id);
+    // A commit cut short after its rename leaves the resume state behind.
+    if (has) await discardPartial(this.#spool.dir(node, "rx"), id);
+    return has;
   }
 
   async openIncoming(node: string, id: string, size: number): Promise<PartialPacket> {
