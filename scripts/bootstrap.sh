@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ferry's tests, demo and benchmarks need, when it is missing:
 #   - Deno 2.9.6 from the npm registry, into .tools/ (no download host needed)
-#   - Debian packages: nncp, filespooler, socat, mosquitto, time, zstd, util-linux,
+#   - Debian packages: nncp, filespooler, socat, mosquitto, time, zstd, util-linux, strace,
 #     clang and lld (to check that the committed WebAssembly is rebuilt from its C)
 # Safe to run again; prints the Deno binary path on its last line.
 set -euo pipefail
@@ -25,6 +25,7 @@ command -v mosquitto >/dev/null 2>&1 && command -v mosquitto_pub >/dev/null 2>&1
 command -v zstd >/dev/null 2>&1 || need+=(zstd)
 command -v mkfs.ext4 >/dev/null 2>&1 || need+=(e2fsprogs)
 command -v losetup >/dev/null 2>&1 || need+=(mount)
+command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v clang >/dev/null 2>&1 || need+=(clang)
 command -v wasm-ld >/dev/null 2>&1 || need+=(lld)
 if [ ${#need[@]} -gt 0 ]; then

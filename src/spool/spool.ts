@@ -179,10 +179,37 @@ export class Spool {
     try {
       header = parseSpoolHeader(raw ?? new Uint8Array(0));
     } catch (err) {
+      if (!fromHdr) {
+        onProblem?.({ path, reason: (err as NotAPacketError).message });
+        return null;
+      }
+      // A hdr/ file torn by a power cut (its content is not fsynced): the
+      // packet's own head is the truth, and the listing writes hdr/ again.
+      return await this.#entryFromPacket(node, xx, id, path, info, onProblem, options);
+    }
+    if (!fromHdr && !this.noHdr && options.writeMissingHdr !== false) {
+      await this.writeHdr(node, xx, id, header.raw).catch(() => {});
+    }
+    return { ...header, id, path, size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
+  }
+
+  async #entryFromPacket(
+    node: string,
+    xx: Xx,
+    id: string,
+    path: string,
+    info: Deno.FileInfo,
+    onProblem: ((p: SpoolProblem) => void) | undefined,
+    options: { writeMissingHdr?: boolean },
+  ): Promise<SpoolEntry | null> {
+    let header: SpoolHeader;
+    try {
+      header = parseSpoolHeader(readHeadSync(path) ?? new Uint8Array(0));
+    } catch (err) {
       onProblem?.({ path, reason: (err as NotAPacketError).message });
       return null;
     }
-    if (!fromHdr && !this.noHdr && options.writeMissingHdr !== false) {
+    if (options.writeMissingHdr !== false) {
       await this.writeHdr(node, xx, id, header.raw).catch(() => {});
     }
     return { ...header, id, path, size: info.size, mtimeMs: info.mtime?.getTime() ?? 0 };
