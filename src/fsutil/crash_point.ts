@@ -3,8 +3,9 @@
  * (between a write and its fsync, between a rename and the folder fsync,
  * between delivering a packet and recording it). A test aims at one with
  * `FERRY_CRASH_AT=NAME` (the first crossing) or `FERRY_CRASH_AT=NAME#N` (the
- * Nth): the process kills itself with SIGKILL right there, as a power cut
- * or `kill -9` would, so every window is hit on purpose instead of guessed
+ * Nth), or at several with a comma-separated list (whichever comes first):
+ * the process kills itself with SIGKILL right there, as a power cut or
+ * `kill -9` would, so every window is hit on purpose instead of guessed
  * with timers. `FERRY_CRASH_TRACE=FILE` appends the name of every crossing
  * to FILE (one line each), so a test can list what a run crossed and fail
  * when a declared point was never reached.
@@ -39,6 +40,10 @@ export const CRASH_POINTS = {
     "xfer-tx.verified", // read back and checked, spool copy still there
     "xfer-tx.spool-removed", // spool copy removed
   ],
+  media: [
+    "media.exchanged", // import and export done, the medium not yet flushed
+    "media.flushed", // medium flushed, status file not yet written: not yet safe
+  ],
   store: [
     "store.persisted", // partial's bytes synced and its resume state written
     "store.verified", // complete partial checked against its id, not yet renamed
@@ -57,8 +62,8 @@ export const CRASH_POINTS = {
 export type CrashPointName = (typeof CRASH_POINTS)[keyof typeof CRASH_POINTS][number];
 
 interface Armed {
-  name: string | null;
-  nth: number;
+  /** Crossing number to die at, by point name. */
+  targets: Map<string, number>;
   trace: string | null;
 }
 
@@ -74,28 +79,28 @@ function armedFromEnv(): Armed | null {
   const at = readEnv("FERRY_CRASH_AT");
   const trace = readEnv("FERRY_CRASH_TRACE") ?? null;
   if (!at && !trace) return null;
-  let name: string | null = null;
-  let nth = 1;
-  if (at) {
-    const m = /^([a-z0-9.-]+)(?:#(\d+))?$/.exec(at);
-    if (!m) throw new Error(`FERRY_CRASH_AT must be NAME or NAME#N, got "${at}"`);
-    name = m[1]!;
-    nth = m[2] === undefined ? 1 : Number(m[2]);
+  const targets = new Map<string, number>();
+  for (const item of (at ?? "").split(",").filter((x) => x)) {
+    const m = /^([a-z0-9.-]+)(?:#(\d+))?$/.exec(item);
+    if (!m) throw new Error(`FERRY_CRASH_AT must be NAME[#N][,NAME[#N]...], got "${at}"`);
+    targets.set(m[1]!, m[2] === undefined ? 1 : Number(m[2]));
   }
-  return { name, nth, trace };
+  return { targets, trace };
 }
 
 const encoder = new TextEncoder();
 
 function armedPoint(armed: Armed): (name: CrashPointName) => void {
-  let crossed = 0;
+  const crossed = new Map<string, number>();
   return (name) => {
     if (armed.trace !== null) {
       Deno.writeFileSync(armed.trace, encoder.encode(`${name}\n`), { append: true });
     }
-    if (name === armed.name && ++crossed === armed.nth) {
-      Deno.kill(Deno.pid, "SIGKILL");
-    }
+    const nth = armed.targets.get(name);
+    if (nth === undefined) return;
+    const count = (crossed.get(name) ?? 0) + 1;
+    crossed.set(name, count);
+    if (count === nth) Deno.kill(Deno.pid, "SIGKILL");
   };
 }
 

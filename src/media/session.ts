@@ -30,6 +30,7 @@ import {
 import { writeStatusFile } from "./status_file.ts";
 import type { Led } from "../../hw/led/mod.ts";
 import { syncFs, unmount } from "../../hw/media/mod.ts";
+import { crashPoint } from "../fsutil/crash_point.ts";
 
 export { statusFileName } from "./status_file.ts";
 /** Blink period while a medium is in use. */
@@ -86,6 +87,7 @@ export async function runMediaSession(
   });
   if (device !== undefined) {
     const gone = await exchange(ctx, medium, settings, device, result, options.signal);
+    crashPoint("media.exchanged");
     if (!gone) await flush(ctx, medium, settings, device, result, started);
   }
   if (result.safeToRemove && settings.unmount) {
@@ -220,6 +222,7 @@ async function flush(
     if (!medium.readOnly) {
       await checkOnDevice(medium.mountPoint, device);
       await syncFs(medium.mountPoint);
+      crashPoint("media.flushed");
       if (settings.statusFile) {
         await writeStatusFile(medium.mountPoint, device, statusLines(ctx, result, started))
           .catch((err) => {

@@ -7,7 +7,12 @@
  * pattern). The jobs are exec packets whose handler is
  * `ferry queue write --content-name`, feeding an ordered queue that bob's
  * agent runs (`ferry.queues`). Meanwhile bob's agent is SIGKILLed several
- * times at seeded random moments and restarted each time.
+ * times and restarted each time: each life is armed with the crash points of
+ * the phases not hit yet (radio receive, stick import, toss, job run; see
+ * src/fsutil/crash_point.ts), so it dies inside one of them, or is killed at
+ * a seeded random moment when none comes; the test fails unless every phase
+ * was hit. (Stick export is aimed at in test/crash/: here bob has nothing to
+ * send back.)
  *
  * What ferry promises, and what is checked:
  * - files: exactly once. Every file arrives once with the right bytes; no
@@ -40,8 +45,17 @@ import {
 } from "./_fixture.ts";
 
 const seed = Number(Deno.env.get("FERRY_CRASH_SEED") ?? 20261125);
-/** Agent kills during the run. */
+/** Agent kills during the run (at least; more while a phase is still to be hit). */
 const killsCount = 6;
+/** Agent kills at most, waiting for the phases to be hit. */
+const killsMax = 14;
+/** The crash point that stands for each phase of the agent's work. */
+const phases = {
+  "radio receive": "store.persisted",
+  "stick import": "xfer-rx.copied",
+  "toss": "toss.delivered",
+  "job run": "queue.job-done",
+} as const;
 /** Bounds of the agent's life between kills, ms. */
 const lifeMsMin = 800;
 const lifeMsMax = 3_500;
@@ -167,8 +181,19 @@ Deno.test({
       for (let seq = 1; seq <= jobsCount; seq += 2) await sendJob(seq);
 
       const agentLog = `${root}/bob-agent.log`;
-      const startAgent = () => {
-        const p = FerryProcess.start(["--config", bob.cfg, "agent"], agentLog);
+      const unhit = new Set(Object.keys(phases) as (keyof typeof phases)[]);
+      const hitAt: string[] = [];
+      let life = 0;
+      let tracePath = "";
+      const startAgent = (armed: boolean) => {
+        tracePath = `${root}/trace-${life++}.txt`;
+        const env: Record<string, string> = armed && unhit.size > 0
+          ? {
+            FERRY_CRASH_AT: [...unhit].map((p) => phases[p]).join(","),
+            FERRY_CRASH_TRACE: tracePath,
+          }
+          : {};
+        const p = FerryProcess.start(["--config", bob.cfg, "agent"], agentLog, env);
         running.push(p);
         return p;
       };
@@ -207,7 +232,7 @@ Deno.test({
       };
 
       // Sticks go in while the agent lives through its kills.
-      let agent = startAgent();
+      let agent = startAgent(true);
       const stickTimes = [randomInt(random, 500, 2000), randomInt(random, 4000, 6000)];
       const started = Date.now();
       const stickLeft: string[] = [];
@@ -230,13 +255,27 @@ Deno.test({
         }
       })();
       const kills: number[] = [];
-      for (let k = 0; k < killsCount; k++) {
-        await delay(randomInt(random, lifeMsMin, lifeMsMax));
-        await agent.kill();
+      for (let k = 0; k < killsCount || (unhit.size > 0 && k < killsMax); k++) {
+        const lifeMs = randomInt(random, lifeMsMin, lifeMsMax);
+        const died = await Promise.race([
+          agent.finished().then((s) => s),
+          delay(lifeMs).then(() => null),
+        ]);
+        if (died !== null) {
+          assertEquals(died.signal, "SIGKILL", "an agent ends only at a crash point");
+          const point = (await readOr(tracePath)).trim().split("\n").at(-1) ?? "";
+          const phase = [...unhit].find((p) => phases[p] === point);
+          assert(phase !== undefined, `the agent died at ${point}, which was not armed`);
+          unhit.delete(phase);
+          hitAt.push(`${phase} (${point})`);
+        } else {
+          await agent.kill();
+        }
         kills.push(Date.now() - started);
         await delay(randomInt(random, 0, 300));
-        agent = startAgent();
+        agent = startAgent(true);
       }
+      assertEquals([...unhit], [], `phases never hit; hit: ${hitAt.join(", ")}`);
       await stickRuns;
       await waitFor(
         "every file and job at bob",
@@ -266,7 +305,7 @@ Deno.test({
       assertEquals(collapse(starts), inOrder, `job log:\n${log.join("\n")}`);
       assertEquals(collapse(await jobsDone()), inOrder, `job log:\n${log.join("\n")}`);
       const reruns = starts.length - jobsCount;
-      assert(reruns <= killsCount, `${reruns} reruns for ${killsCount} kills`);
+      assert(reruns <= kills.length, `${reruns} reruns for ${kills.length} kills`);
       for (let seq = 1; seq <= jobsCount; seq++) {
         assertEquals(
           await Deno.readTextFile(`${jobOut}/job-${seq}`),
@@ -312,6 +351,7 @@ Deno.test({
         transfersResumed: (bobLog.match(/link-receive-start .* offset=[1-9]/g) ?? []).length,
         sticksReread: bobLog.split("medium-start").length - 1 - sticks.length,
         jobReruns: reruns,
+        phasesHit: hitAt,
       };
       console.log(
         `kills at ${kills.map((t) => (t / 1000).toFixed(1)).join(", ")} s; ${JSON.stringify(hits)}`,
