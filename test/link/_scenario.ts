@@ -1,9 +1,11 @@
 /**
  * Shared set-up for link protocol tests and the link benchmark: two nodes
- * ("ALICE" on station a, "BOB" on station b) with plain-directory stores
- * in temp folders, an emulated radio channel on a simulated clock, and
- * BLAKE3-of-the-file as the packet id (a stand-in for NNCP's MTH, which
- * the packet core provides).
+ * (station a and station b) on an emulated radio channel with a simulated
+ * clock, each with a packet store in a temp folder. Two kinds of store:
+ * - `"dir"` (the default): plain-directory stores, nodes "ALICE" and
+ *   "BOB", BLAKE3-of-the-file as the packet id; quick, for protocol tests;
+ * - `"spool"`: the real thing, ferry's NNCP spool store with real encrypted
+ *   packets of the vector nodes alice and bob and their MTH ids.
  * @module
  */
 
@@ -20,6 +22,15 @@ import type { LinkSessionOptions } from "../../src/link/session_types.ts";
 import type { LinkStore } from "../../src/store/contract.ts";
 import type { LossSpec } from "../../hw/emulator/loss.ts";
 import { Prng } from "../../hw/emulator/prng.ts";
+import { loadConfig } from "../../src/config/mod.ts";
+import {
+  type ConfigWithSelf,
+  createNodeContext,
+  type NodeContext,
+} from "../../src/node/context.ts";
+import { sendFile } from "../../src/send/file.ts";
+import { SpoolStore } from "../../src/store/mod.ts";
+import { IDS, setupNodes } from "../nodes.ts";
 import { RadioChannel, type Side } from "../../hw/emulator/radio_channel.ts";
 import { SimClock } from "../../hw/emulator/sim_clock.ts";
 
@@ -79,8 +90,14 @@ export interface Peer {
   name: string;
   peerName: string;
   root: string;
-  dir: DirStore;
+  /** The plain-directory store (dir pairs only). */
+  dir: DirStore | null;
+  /** The node's spool context (spool pairs only). */
+  ctx: NodeContext | null;
+  /** The store the sessions use (wrapped to keep the simulated clock honest). */
   store: LinkStore;
+  /** The store underneath, unwrapped. */
+  raw: LinkStore;
   lines: string[];
   log: Logger;
 }
@@ -99,6 +116,8 @@ export interface PairOptions {
   dutyCycle?: number;
   /** Airtime model of the emulated radio (default: bytes · 8 / bit rate). */
   airtimeMs?: (bytes: number) => number;
+  /** The kind of packet store (default "dir"). */
+  store?: "dir" | "spool";
 }
 
 /** LoRa SF7 raw bit rate (125 kHz, CR 4/5), the default channel rate. */
@@ -134,37 +153,97 @@ export class Pair {
     const budget = () =>
       o.dutyCycle === undefined ? null : new AirtimeBudget({ dutyCycle: o.dutyCycle });
     this.budgets = { a: budget(), b: budget() };
-    a.store = trackedStore(a.dir, this.clock);
-    b.store = trackedStore(b.dir, this.clock);
+    a.store = trackedStore(a.raw, this.clock);
+    b.store = trackedStore(b.raw, this.clock);
   }
 
   /** Creates both nodes in fresh temp folders. */
   static async create(o: PairOptions = {}): Promise<Pair> {
     const clock = new SimClock(simStartMs);
+    const logFor = (lines: string[]) =>
+      createLogger({
+        sink: (line: string) => {
+          lines.push(`${((clock.now() - simStartMs) / 1000).toFixed(3)} ${line}`);
+        },
+        level: "debug",
+        journald: false,
+      });
+    if (o.store === "spool") {
+      const root = await Deno.makeTempDir({ prefix: "ferry-link-spool-" });
+      const nodes = await setupNodes(root, ["alice", "bob"]);
+      const peer = async (side: Side, name: "alice" | "bob", other: "alice" | "bob") => {
+        const lines: string[] = [];
+        const log = logFor(lines);
+        const { config } = await loadConfig(nodes[name]!.cfg);
+        const ctx = createNodeContext(config as ConfigWithSelf, log);
+        const raw = new SpoolStore(ctx.spool, log);
+        return {
+          side,
+          name: IDS[name],
+          peerName: IDS[other],
+          root: nodes[name]!.dir,
+          dir: null,
+          ctx,
+          store: raw,
+          raw,
+          lines,
+          log,
+        } satisfies Peer;
+      };
+      const pair = new Pair(
+        clock,
+        o,
+        await peer("a", "alice", "bob"),
+        await peer("b", "bob", "alice"),
+      );
+      pair.#spoolRoot = root;
+      return pair;
+    }
     const peer = async (side: Side, name: string, peerName: string): Promise<Peer> => {
       const root = await Deno.makeTempDir({ prefix: `ferry-link-${name.toLowerCase()}-` });
       const lines: string[] = [];
-      const sink = (line: string) => {
-        lines.push(`${((clock.now() - simStartMs) / 1000).toFixed(3)} ${line}`);
-      };
-      const log = createLogger({ sink, level: "debug", journald: false });
+      const log = logFor(lines);
       const dir = new DirStore({ root, verifyId: verifyBlake3, log });
-      return { side, name, peerName, root, dir, store: dir, lines, log };
+      return { side, name, peerName, root, dir, ctx: null, store: dir, raw: dir, lines, log };
     };
     return new Pair(clock, o, await peer("a", "ALICE", "BOB"), await peer("b", "BOB", "ALICE"));
   }
 
-  /** Queues random bytes as a packet from `from` to the other node; returns its id and bytes. */
+  #spoolRoot: string | null = null;
+  #sessions = 0;
+
+  /**
+   * Queues a packet from `from` to the other node; returns its id and bytes.
+   * In a dir pair the packet is `size` random bytes; in a spool pair it is a
+   * real NNCP file packet carrying `size` random bytes.
+   */
   async queue(from: Peer, size: number, seed: number, nice?: number) {
-    const bytes = new Prng(seed).fill(new Uint8Array(size));
-    const id = await blake3Id(bytes);
-    await this.clock.track(from.dir.putOutgoing(from.peerName, id, bytes, nice));
-    return { id, bytes };
+    const payload = new Prng(seed).fill(new Uint8Array(size));
+    if (from.ctx) {
+      const ctx = from.ctx;
+      const src = `${from.root}/payload-${seed}`;
+      await Deno.writeFile(src, payload);
+      const to = [...ctx.config.neigh.values()].find((n) => n.idText === from.peerName)!;
+      const tx = ctx.spool.dir(from.peerName, "tx");
+      const before = new Set(await spoolPackets(tx));
+      await this.clock.track(sendFile(ctx, { src, to, dst: `p-${seed}`, nice: nice ?? 96 }));
+      const id = (await spoolPackets(tx)).find((x) => !before.has(x))!;
+      return { id, bytes: await Deno.readFile(`${tx}/${id}`) };
+    }
+    const id = await blake3Id(payload);
+    await this.clock.track(from.dir!.putOutgoing(from.peerName, id, payload, nice));
+    return { id, bytes: payload };
   }
 
   /** A new session object for one side, on its current radio endpoint. */
   session(peer: Peer, extra: Partial<LinkSessionOptions> = {}): LinkSession {
-    const random = new Prng((this.o.seed ?? 1) * 7919 + (peer.side === "a" ? 1 : 2));
+    // Each session its own random stream (as crypto randomness gives in
+    // production): a restarted session must not pick its predecessor's nonce.
+    const n = ++this.#sessions;
+    const random = new Prng(
+      (this.o.seed ?? 1) * 7919 + (peer.side === "a" ? 1 : 2) +
+        (n - 1) * 104_729,
+    );
     return new LinkSession({
       link: crcFrameLink(peer.side === "a" ? this.radio.a : this.radio.b, peer.log),
       clock: this.clock,
@@ -183,7 +262,7 @@ export class Pair {
   /** Bytes of a packet in `peer`'s inbound area from the other node, or null. */
   async inbound(peer: Peer, id: string): Promise<Uint8Array | null> {
     try {
-      return await Deno.readFile(`${peer.dir.dir("inbound", peer.peerName)}/${id}`);
+      return await Deno.readFile(`${this.#area(peer, "inbound")}/${id}`);
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) return null;
       throw err;
@@ -194,16 +273,48 @@ export class Pair {
   async list(peer: Peer, area: "outgoing" | "inbound" | "state"): Promise<string[]> {
     const names: string[] = [];
     try {
-      for await (const e of Deno.readDir(peer.dir.dir(area, peer.peerName))) names.push(e.name);
+      for await (const e of Deno.readDir(this.#area(peer, area))) {
+        if (!e.isFile) continue;
+        if (peer.ctx) {
+          // In a spool, rx/ holds both the packets and the partials' files.
+          const partial = e.name.endsWith(".part") || e.name.endsWith(".state");
+          if ((area === "state") !== partial) continue;
+          if (area !== "state" && !SPOOL_ID.test(e.name)) continue;
+        }
+        names.push(e.name);
+      }
     } catch (err) {
       if (!(err instanceof Deno.errors.NotFound)) throw err;
     }
     return names.sort();
   }
 
-  /** Removes both temp folders. */
+  #area(peer: Peer, area: "outgoing" | "inbound" | "state"): string {
+    if (peer.ctx) return peer.ctx.spool.dir(peer.peerName, area === "outgoing" ? "tx" : "rx");
+    return peer.dir!.dir(area, peer.peerName);
+  }
+
+  /** Removes the temp folders. */
   async cleanup(): Promise<void> {
+    if (this.#spoolRoot !== null) {
+      await Deno.remove(this.#spoolRoot, { recursive: true });
+      return;
+    }
     await Deno.remove(this.a.root, { recursive: true });
     await Deno.remove(this.b.root, { recursive: true });
   }
+}
+
+const SPOOL_ID = /^[A-Z2-7]{52}$/;
+
+async function spoolPackets(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isFile && SPOOL_ID.test(e.name)) out.push(e.name);
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+  return out;
 }

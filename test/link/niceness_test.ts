@@ -49,7 +49,7 @@ Deno.test("outgoing packets go in niceness order, then oldest first", async () =
     const p200 = await pair.queue(pair.a, 2_000, 10, 200);
     const p100new = await pair.queue(pair.a, 2_000, 11, 100);
     const p100old = await pair.queue(pair.a, 2_000, 12, 100);
-    const dir = pair.a.dir.dir("outgoing", "BOB");
+    const dir = pair.a.dir!.dir("outgoing", "BOB");
     await Deno.utime(`${dir}/${p100new.id}`, 2_000_000, 2_000_000);
     await Deno.utime(`${dir}/${p100old.id}`, 1_000_000, 1_000_000);
     const [a] = await pair.clock.run(

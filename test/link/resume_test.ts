@@ -114,7 +114,7 @@ Deno.test("a receiver that stored a packet but whose VERIFIED never arrived answ
   const pair = await Pair.create({ seed: 23 });
   try {
     const { id, bytes } = await pair.queue(pair.a, 3_000, 9);
-    await pair.b.dir.openIncoming("ALICE", id, bytes.length).then(async (p) => {
+    await pair.b.raw.openIncoming("ALICE", id, bytes.length).then(async (p) => {
       await p.write(0, bytes);
       assert(await p.commit());
     });

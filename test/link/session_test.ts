@@ -143,7 +143,7 @@ Deno.test("a session with a peer that answers every turn but never accepts anyth
     assertEquals(a.reason, "stalled");
     assert(turns > linkLimitsDefault.stallTurnsMax && turns < 1_000, `${turns} turns`);
     assertEquals(await pair.list(pair.a, "outgoing"), [
-      (await pair.a.dir.listOutgoing("BOB"))[0]!.id,
+      (await pair.a.raw.listOutgoing("BOB"))[0]!.id,
     ]);
   } finally {
     await pair.cleanup();
