@@ -23,6 +23,11 @@ export interface SendFileRequest {
   via?: string[];
   /** Split into chunks of this many bytes (0 or absent: whole). */
   chunkBytes?: number;
+  /**
+   * Without `chunkBytes`: a file bigger than this many bytes is split into
+   * chunks of this size (`ferry.send.chunk-over`).
+   */
+  chunkOverBytes?: number;
   /** Refuse sources larger than this many bytes. */
   fileBytesMax?: number;
   /** Standard input to read for "-" (tests inject it). */
@@ -32,6 +37,8 @@ export interface SendFileRequest {
 /** What was queued, one entry per packet. */
 export interface SentFile {
   dst: string;
+  /** Chunk size used when the file was split because of `chunkOverBytes`. */
+  autoChunkBytes?: number;
   packets: (Queued & { name: string })[];
 }
 
@@ -89,7 +96,9 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
   }
   const file = await Deno.open(req.src, { read: true });
   try {
-    const chunk = req.chunkBytes ?? 0;
+    let chunk = req.chunkBytes ?? 0;
+    const auto = chunk === 0 && req.chunkOverBytes !== undefined && info.size > req.chunkOverBytes;
+    if (auto) chunk = req.chunkOverBytes!;
     if (chunk === 0 || info.size <= chunk) {
       const q = await queuePacket(ctx, {
         ...base,
@@ -123,7 +132,7 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
       payloadBytes: meta.length,
     });
     packets.push({ ...q, name });
-    return { dst, packets };
+    return { dst, packets, ...(auto ? { autoChunkBytes: chunk } : {}) };
   } finally {
     file.close();
   }

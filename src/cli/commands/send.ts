@@ -81,9 +81,22 @@ export function registerSend(program: Command, ctx: CliContext): void {
           to,
           nice,
           ...(dstRaw !== "" ? { dst: dstRaw } : {}),
-          ...(chunkBytes ? { chunkBytes } : {}),
+          ...(chunkBytes
+            ? { chunkBytes }
+            : { chunkOverBytes: node.config.ferry.send.chunkOverBytes }),
           ...extra,
         });
+        if (sent.autoChunkBytes !== undefined) {
+          const chunks = sent.packets.length - 1;
+          node.log.info("file-chunked", {
+            src,
+            chunks,
+            "chunk-size": humanBytes(sent.autoChunkBytes),
+            reason: `the file is over ferry.send.chunk-over (${humanBytes(sent.autoChunkBytes)})`,
+            note: `sent as ${chunks} chunks and a .nncp.meta; ferry toss reassembles them ` +
+              `by itself, on NNCP run nncp-reass`,
+          });
+        }
         for (const p of sent.packets) {
           await logQueued(node, p, `File ${src} as ${to.name}:${p.name}`, [
             ["Type", "file"],
