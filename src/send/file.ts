@@ -6,7 +6,13 @@
 
 import type { Neighbour } from "../config/mod.ts";
 import { basename } from "../fsutil/mod.ts";
-import { type ByteSource, encodeChunkedMeta, filePlain, Mth } from "../packet/mod.ts";
+import {
+  type ByteSource,
+  encodeChunkedMeta,
+  filePlain,
+  Mth,
+  type PacketPeer,
+} from "../packet/mod.ts";
 import type { NodeContext } from "../node/context.ts";
 import { type Queued, queuePacket } from "../node/send.ts";
 import { safeRelativeParts } from "../toss/paths.ts";
@@ -30,6 +36,8 @@ export interface SendFileRequest {
   chunkOverBytes?: number;
   /** Refuse sources larger than this many bytes. */
   fileBytesMax?: number;
+  /** Send to this area (its id and `pub`) instead: `to` is then this node itself. */
+  area?: PacketPeer;
   /** Standard input to read for "-" (tests inject it). */
   stdin?: ByteSource;
 }
@@ -71,6 +79,7 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
     nice: req.nice,
     ...(req.minSize ? { minSize: req.minSize } : {}),
     ...(req.via ? { via: req.via } : {}),
+    ...(req.area ? { area: req.area } : {}),
   };
   if (req.src === "-") {
     if (req.chunkBytes) throw new RangeError("--chunked needs a file, not standard input");
