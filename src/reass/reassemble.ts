@@ -4,7 +4,11 @@
  *
  * One pass over the chunks: each is read in batches of
  * {@linkcode reassReadBytes}, hashed and written to a hidden temporary file
- * in the same folder, so memory stays at one batch whatever the file size.
+ * in the same folder. Two batch buffers take turns: while one is written
+ * (an asynchronous write, done by the runtime's I/O thread) the next is
+ * read and hashed here, so the write and the hashing overlap without a
+ * worker, and memory stays at two batches whatever the file size.
+ * (`nncp-reass` reads every chunk twice: to check it, then to copy it.)
  * A chunk whose size or hash differs from the meta stops the writing (the
  * other chunks are still checked, so every bad one is named) and the
  * temporary file is removed: nothing partial ever appears.
@@ -30,10 +34,15 @@ import {
   openFile,
   readSome,
   syncFile,
-  writeAll,
 } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
-import { type ChunkedMeta, decodeChunkedMeta, Mth, PacketError } from "../packet/mod.ts";
+import {
+  type ChunkedMeta,
+  decodeChunkedMeta,
+  HASH_WORKER_THRESHOLD_BYTES,
+  HashPipe,
+  PacketError,
+} from "../packet/mod.ts";
 
 /** Suffix of a meta file. */
 export const META_SUFFIX = ".nncp.meta";
@@ -283,7 +292,7 @@ export async function reassemble(path: string, options: ReassOptions = {}): Prom
     try {
       await copyChunks(
         m,
-        options.dryRun ? null : options.output ?? ((b) => writeAll(out!, b)),
+        options.dryRun ? null : options.output ?? ((b) => writeAsync(out!, b)),
         step,
       );
       if (out !== null) {
@@ -318,35 +327,50 @@ async function copyChunks(
   write: ((chunk: Uint8Array) => Promise<void>) | null,
   step: (s: ReassStep) => void | Promise<void>,
 ): Promise<void> {
-  const buf = new Uint8Array(reassReadBytes);
+  const buffers = [new Uint8Array(reassReadBytes), new Uint8Array(reassReadBytes)];
+  let turn = 0;
+  let writing: Promise<void> = Promise.resolve();
   const bad: string[] = [];
-  for (let i = 0; i < m.chunkPaths.length; i++) {
-    const p = m.chunkPaths[i]!;
-    const want = chunkBytes(m.meta, i);
-    const mth = await Mth.create();
-    const file = await openFile(p, { read: true });
-    let got = 0;
-    try {
-      for (;;) {
-        const n = await readSome(file, buf.subarray(0, Math.min(buf.length, want - got + 1)));
-        if (n === null) break;
-        got += n;
-        if (got > want) break;
-        const piece = buf.subarray(0, n);
-        mth.update(piece);
-        if (write !== null && bad.length === 0) await write(piece);
+  // Big files: the second core hashes while this thread reads and writes.
+  const mode = m.meta.fileSize >= HASH_WORKER_THRESHOLD_BYTES ? "worker" : "inline";
+  const mth = new HashPipe({ mode });
+  try {
+    for (let i = 0; i < m.chunkPaths.length; i++) {
+      const p = m.chunkPaths[i]!;
+      const want = chunkBytes(m.meta, i);
+      const file = await openFile(p, { read: true });
+      let got = 0;
+      try {
+        for (;;) {
+          // The other buffer may still be on its way to disk; this one is free.
+          const buf = buffers[turn]!;
+          turn ^= 1;
+          const n = await readSome(file, buf.subarray(0, Math.min(buf.length, want - got + 1)));
+          if (n === null) break;
+          got += n;
+          if (got > want) break;
+          const piece = buf.subarray(0, n);
+          await mth.update(piece);
+          await writing;
+          if (write !== null && bad.length === 0) writing = write(piece);
+        }
+      } finally {
+        file.close();
       }
-    } finally {
-      file.close();
+      await writing;
+      const sum = await mth.digestAndRestart();
+      if (got !== want) {
+        bad.push(
+          `chunk ${i} (${p}) changed size while it was read (${got} bytes, the meta says ${want})`,
+        );
+      } else if (!bytesSame(sum, m.meta.checksums[i]!)) {
+        bad.push(`chunk ${i} (${p}) does not match its checksum in the meta`);
+      }
+      if (bad.length === 0 && write !== null) await step(`chunk-written:${i}`);
     }
-    if (got !== want) {
-      bad.push(
-        `chunk ${i} (${p}) changed size while it was read (${got} bytes, the meta says ${want})`,
-      );
-    } else if (!bytesSame(mth.digest(), m.meta.checksums[i]!)) {
-      bad.push(`chunk ${i} (${p}) does not match its checksum in the meta`);
-    }
-    if (bad.length === 0 && write !== null) await step(`chunk-written:${i}`);
+  } finally {
+    mth.close();
+    await writing.catch(() => {});
   }
   if (bad.length > 0) {
     throw new ReassError(
@@ -369,6 +393,16 @@ async function removeSources(
   }
   await removeIfThere(m.path);
   await step("meta-removed");
+}
+
+/**
+ * Writes all of `data` with the asynchronous write, which the runtime does
+ * on its I/O thread (even when blocking I/O is on for one-shot commands):
+ * this is what lets the write overlap the hashing.
+ */
+async function writeAsync(file: Deno.FsFile, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) off += await file.write(data.subarray(off));
 }
 
 function bytesSame(a: Uint8Array, b: Uint8Array): boolean {

@@ -147,3 +147,28 @@ Deno.test("--dryrun checks without writing, --keep leaves the pieces", async () 
     assertEquals(await hiddenIn(dir), []);
   });
 });
+
+Deno.test("a big file with an odd chunk size is hashed on the worker and put together whole", async () => {
+  await withTempDir(async (dir) => {
+    const c = await makeChunked(dir, "big.bin", 10 * 1024 * 1024 + 5, 3 * 1024 * 1024 + 1234, 5);
+    const r = await reassemble(c.meta);
+    assertEquals(r.chunks, 4);
+    assertEquals(await namesIn(dir), ["big.bin"]);
+    assert(sameBytes(await Deno.readFile(`${dir}/big.bin`), c.data));
+  });
+});
+
+Deno.test("in a big file only the corrupt chunk is named (the hashing restarts cleanly)", async () => {
+  await withTempDir(async (dir) => {
+    const c = await makeChunked(dir, "big.bin", 12 * 1024 * 1024, 3 * 1024 * 1024 - 4096, 6);
+    const bytes = await Deno.readFile(c.chunks[2]!);
+    bytes[bytes.length - 1]! ^= 1;
+    await Deno.writeFile(c.chunks[2]!, bytes);
+    const err = await refused(c.meta);
+    assertEquals(err.problems, [
+      `chunk 2 (${c.chunks[2]}) does not match its checksum in the meta`,
+    ]);
+    assertEquals(await hiddenIn(dir), []);
+    assertEquals((await namesIn(dir)).length, 6);
+  });
+});
