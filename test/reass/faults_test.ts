@@ -172,3 +172,16 @@ Deno.test("in a big file only the corrupt chunk is named (the hashing restarts c
     assertEquals((await namesIn(dir)).length, 6);
   });
 });
+
+Deno.test("a file that is an exact multiple of the chunk size, and an empty one, come back whole", async () => {
+  await withTempDir(async (dir) => {
+    const c = await makeChunked(dir, "even.bin", 4 * 1024, 1024);
+    assertEquals(c.chunks.length, 4);
+    await reassemble(c.meta);
+    assert(sameBytes(await Deno.readFile(`${dir}/even.bin`), c.data));
+    const e = await makeChunked(dir, "empty.bin", 0, 1024);
+    await reassemble(e.meta);
+    assertEquals((await Deno.stat(`${dir}/empty.bin`)).size, 0);
+    assertEquals(await namesIn(dir), ["empty.bin", "even.bin"]);
+  });
+});
