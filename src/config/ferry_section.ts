@@ -8,7 +8,7 @@
  *   name: shed            # how this node calls itself (`ferry pubkey`)
  *   log-level: info       # error, warn, info or debug
  *   toss: { cycle-sec: 60, seen: true, reass: true }
- *   send: { chunk-over: 4293918720 }   # bytes; bigger files go in chunks
+ *   send: { chunk-over: 4290772992 }   # bytes; bigger files go in chunks
  * }
  * ```
  * @module
@@ -43,11 +43,12 @@ export interface SendSettings {
 }
 
 /**
- * Default `ferry.send.chunk-over`: 4 GiB less 1 MiB, so every chunk's packet
- * (payload plus its 16-byte tag per 128 KiB block and headers) stays under
- * FAT32's 4 GiB file size limit.
+ * Default `ferry.send.chunk-over`: 4 GiB less 4 MiB, so every chunk's packet
+ * (payload plus a 16-byte tag per 128 KiB block and headers, about 512 KiB
+ * per layer, even wrapped for up to 4 relays) stays under FAT32's 4 GiB file
+ * size limit.
  */
-export const chunkOverBytesDefault = 4 * 1024 ** 3 - 1024 ** 2;
+export const chunkOverBytesDefault = 4 * 1024 ** 3 - 4 * 1024 ** 2;
 /** Smallest `ferry.send.chunk-over` (1 KiB, NNCP's chunk unit). */
 export const chunkOverBytesMin = 1024;
 
