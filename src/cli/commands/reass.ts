@@ -9,7 +9,13 @@
 import type { Command } from "commander";
 import { setBlockingIo } from "../../fsutil/mod.ts";
 import { humanBytes } from "../../log/humanize.ts";
-import { metasIn, readMetaFile, reassemble, ReassError } from "../../reass/mod.ts";
+import {
+  metasIn,
+  readMetaFile,
+  reassemble,
+  ReassError,
+  sweepOrphanTemps,
+} from "../../reass/mod.ts";
 import { encodeHex } from "../../packet/hex.ts";
 import type { CliContext } from "../context.ts";
 import { CliError, UsageError } from "../errors.ts";
@@ -95,6 +101,15 @@ export function registerReass(program: Command, ctx: CliContext): void {
         }
       }
       if (writer) await writer.close();
+      // Second links of files a killed run delivered but did not finish cleaning up.
+      if (meta === undefined) {
+        for (const dir of new Set(metas.map((p) => p.slice(0, p.lastIndexOf("/"))))) {
+          const removed = await sweepOrphanTemps(dir);
+          if (removed.length > 0) {
+            node.log.info("reass-temp-removed", { dir, files: removed.length });
+          }
+        }
+      }
       if (failed > 0) {
         throw new CliError(
           `${failed} of ${metas.length} chunked file(s) could not be reassembled (see above)`,
