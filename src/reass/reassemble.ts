@@ -4,11 +4,13 @@
  *
  * One pass over the chunks: each is read in batches of
  * {@linkcode reassReadBytes}, hashed and written to a hidden temporary file
- * in the same folder. Two batch buffers take turns: while one is written
- * (an asynchronous write, done by the runtime's I/O thread) the next is
- * read and hashed here, so the write and the hashing overlap without a
- * worker, and memory stays at two batches whatever the file size.
- * (`nncp-reass` reads every chunk twice: to check it, then to copy it.)
+ * in the same folder (`nncp-reass` reads every chunk twice: to check it,
+ * then to copy it). Two batch buffers take turns: while one is written (an
+ * asynchronous write, done by the runtime's I/O thread) the next is read
+ * and hashed. For big files one `HashPipe` hashes every chunk in turn
+ * (`digestAndRestart`), sharing the leaves with a worker on the second
+ * core. Memory stays at two batches plus the pipe's bounded staging
+ * buffers whatever the file size.
  * A chunk whose size or hash differs from the meta stops the writing (the
  * other chunks are still checked, so every bad one is named) and the
  * temporary file is removed: nothing partial ever appears.
@@ -149,10 +151,11 @@ export async function readMetaFile(path: string): Promise<MetaFile> {
   const dir = dirname(path);
   const base = name.slice(0, -META_SUFFIX.length);
   const chunkPaths = meta.checksums.map((_, i) => `${dir}/${base}${CHUNK_SUFFIX}${i}`);
-  const tag = encodeBase32(
-    blake2b256(new Uint8Array([...new TextEncoder().encode(name), 0, ...raw])),
-  )
-    .slice(0, 26);
+  const nameBytes = new TextEncoder().encode(name);
+  const tagInput = new Uint8Array(nameBytes.length + 1 + raw.length);
+  tagInput.set(nameBytes);
+  tagInput.set(raw, nameBytes.length + 1);
+  const tag = encodeBase32(blake2b256(tagInput)).slice(0, 26);
   return {
     path,
     dir,
