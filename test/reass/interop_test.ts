@@ -70,7 +70,9 @@ Deno.test("ferry file chunks a file over ferry.send.chunk-over by itself, says s
     const data = patternBytes(100 * KiB + 3, 10);
     await Deno.writeFile(`${w.root}/map.pmtiles`, data);
     const out = await ferryOk(w.alice, ["file", `${w.root}/map.pmtiles`, "bob:maps/map.pmtiles"]);
-    assertStringIncludes(out.stderr, "chunk");
+    assertStringIncludes(out.stderr, "file-chunked");
+    assertStringIncludes(out.stderr, "chunks=3");
+    assertStringIncludes(out.stderr, "over ferry.send.chunk-over (40 KiB)");
     assertEquals(out.stdout.trim().split("\n").length, 4); // 3 chunks and the meta
     await carry(w, { node: w.alice, nncp: false }, { node: w.bob, nncp: true });
     await nncp("toss", w.bob, []);
