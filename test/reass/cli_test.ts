@@ -19,6 +19,7 @@ import {
   type World,
 } from "../node/_world.ts";
 import { carry } from "./_carry.ts";
+import { makeChunked } from "./_fixture.ts";
 
 /** Runs `script` with sh in alice's folder, `ferry` meaning ferry with alice's config. */
 async function sh(w: World, script: string) {
@@ -113,3 +114,15 @@ function renameForExamples(name: string, cfg: Record<string, unknown>) {
   };
   delete areas.testarea;
 }
+
+Deno.test("ferry reass --all also looks in the areas' incoming folders", async () => {
+  await withWorld(async (w) => {
+    const areain = `${w.alice.dir}/areain`;
+    await Deno.mkdir(areain, { recursive: true });
+    const c = await makeChunked(areain, "plan.pdf", 5000, 2048, 9);
+    const out = await ferryOk(w.alice, ["reass", "--all"]);
+    assertEquals(out.stdout, `${areain}/plan.pdf\n`);
+    assertEquals(await namesIn(areain), ["plan.pdf"]);
+    assertEquals(sameBytes(await Deno.readFile(`${areain}/plan.pdf`), c.data), true);
+  });
+});

@@ -35,7 +35,7 @@ export function registerReass(program: Command, ctx: CliContext): void {
   program.command("reass")
     .description("reassemble chunked files from their .nncp.meta and chunks (like nncp-reass)")
     .argument("[meta]", "a FILE.nncp.meta (or use --all or --node)")
-    .option("--all", "every chunked file in the incoming folders of all neighbours")
+    .option("--all", "every chunked file in the incoming folders of all neighbours and areas")
     .option("--node <node>", "every chunked file in this neighbour's incoming folder")
     .option("--dryrun", "only check that every chunk is there and matches its checksum")
     .option("--keep", "leave the chunks and the meta in place")
@@ -67,7 +67,11 @@ export function registerReass(program: Command, ctx: CliContext): void {
         if (opts.node && !nodes[0]!.incoming) {
           throw new CliError(`${opts.node} has no incoming folder: there is nothing to reassemble`);
         }
-        const dirs = [...new Set(nodes.flatMap((n) => n.incoming ? [n.incoming] : []))];
+        // --all also looks in the areas' incoming folders (files sent to an area land there).
+        const areas = opts.all ? [...node.config.areas.values()] : [];
+        const dirs = [
+          ...new Set([...nodes, ...areas].flatMap((n) => n.incoming ? [n.incoming] : [])),
+        ];
         metas = [];
         for (const dir of dirs) metas.push(...await metasIn(dir));
       }
