@@ -5,12 +5,12 @@
  * One pass over the chunks: each is read in batches of
  * {@linkcode reassReadBytes}, hashed and written to a hidden temporary file
  * in the same folder (`nncp-reass` reads every chunk twice: to check it,
- * then to copy it). Two batch buffers take turns: while one is written (an
- * asynchronous write, done by the runtime's I/O thread) the next is read
- * and hashed. For big files one `HashPipe` hashes every chunk in turn
- * (`digestAndRestart`), sharing the leaves with a worker on the second
- * core. Memory stays at two batches plus the pipe's bounded staging
- * buffers whatever the file size.
+ * then to copy it). For big files one `HashPipe` hashes every chunk in
+ * turn (`digestAndRestart`), sharing the leaves with a worker on the second
+ * core while this thread reads and writes. Memory stays at one batch plus
+ * the pipe's bounded staging buffers whatever the file size. (Writing each
+ * batch asynchronously, to overlap it with the next read, measured no
+ * faster here and costs more system time.)
  * A chunk whose size or hash differs from the meta stops the writing (the
  * other chunks are still checked, so every bad one is named) and the
  * temporary file is removed: nothing partial ever appears.
@@ -36,6 +36,7 @@ import {
   openFile,
   readSome,
   syncFile,
+  writeAll,
 } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import {
@@ -295,7 +296,7 @@ export async function reassemble(path: string, options: ReassOptions = {}): Prom
     try {
       await copyChunks(
         m,
-        options.dryRun ? null : options.output ?? ((b) => writeAsync(out!, b)),
+        options.dryRun ? null : options.output ?? ((b) => writeAll(out!, b)),
         step,
       );
       if (out !== null) {
@@ -330,9 +331,7 @@ async function copyChunks(
   write: ((chunk: Uint8Array) => Promise<void>) | null,
   step: (s: ReassStep) => void | Promise<void>,
 ): Promise<void> {
-  const buffers = [new Uint8Array(reassReadBytes), new Uint8Array(reassReadBytes)];
-  let turn = 0;
-  let writing: Promise<void> = Promise.resolve();
+  const buf = new Uint8Array(reassReadBytes);
   const bad: string[] = [];
   // Big files: the second core hashes while this thread reads and writes.
   const mode = m.meta.fileSize >= HASH_WORKER_THRESHOLD_BYTES ? "worker" : "inline";
@@ -345,22 +344,17 @@ async function copyChunks(
       let got = 0;
       try {
         for (;;) {
-          // The other buffer may still be on its way to disk; this one is free.
-          const buf = buffers[turn]!;
-          turn ^= 1;
           const n = await readSome(file, buf.subarray(0, Math.min(buf.length, want - got + 1)));
           if (n === null) break;
           got += n;
           if (got > want) break;
           const piece = buf.subarray(0, n);
           await mth.update(piece);
-          await writing;
-          if (write !== null && bad.length === 0) writing = write(piece);
+          if (write !== null && bad.length === 0) await write(piece);
         }
       } finally {
         file.close();
       }
-      await writing;
       const sum = await mth.digestAndRestart();
       if (got !== want) {
         bad.push(
@@ -373,7 +367,6 @@ async function copyChunks(
     }
   } finally {
     mth.close();
-    await writing.catch(() => {});
   }
   if (bad.length > 0) {
     throw new ReassError(
@@ -396,16 +389,6 @@ async function removeSources(
   }
   await removeIfThere(m.path);
   await step("meta-removed");
-}
-
-/**
- * Writes all of `data` with the asynchronous write, which the runtime does
- * on its I/O thread (even when blocking I/O is on for one-shot commands):
- * this is what lets the write overlap the hashing.
- */
-async function writeAsync(file: Deno.FsFile, data: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < data.length) off += await file.write(data.subarray(off));
 }
 
 function bytesSame(a: Uint8Array, b: Uint8Array): boolean {
