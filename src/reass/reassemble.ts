@@ -54,7 +54,7 @@ export const CHUNK_SUFFIX = ".nncp.chunk";
 /** Largest meta file read (8 MiB: about 262 000 chunks). */
 export const metaBytesMax = 8 * 1024 * 1024;
 /** Bytes read, hashed and written at a time. */
-export const reassReadBytes = 1024 * 1024;
+export const reassReadBytes = 512 * 1024;
 /** Collision suffixes (`NAME.0` ... ) tried before giving up. */
 export const reassCollisionsMax = 10_000;
 
