@@ -182,3 +182,33 @@ Deno.test("sending to an unknown area, an area without keys, or with --via is a 
     }
   });
 });
+
+for (const allowUnknown of [true, false]) {
+  Deno.test(`a member that does not know the sender ${allowUnknown ? "reads" : "refuses"} the message with allow-unknown ${allowUnknown}`, async () => {
+    await withWorld(async (w) => {
+      await Deno.writeTextFile(`${w.root}/stranger.txt`, "from far away\n");
+      await ferryOk(w.alice, ["file", `${w.root}/stranger.txt`, "area:testarea:"]);
+      await ferryOk(w.alice, ["toss"]);
+      await carry(w, { node: w.alice, nncp: false }, { node: w.bob, nncp: false });
+      await ferryOk(w.bob, ["toss"]);
+      await carry(w, { node: w.bob, nncp: false }, { node: w.carol, nncp: false });
+      const r = await ferryRun(w.carol, ["toss"]);
+      if (allowUnknown) {
+        assertEquals(r.code, 0, r.stderr);
+        assertEquals((await received(w.carol)).files, { "stranger.txt": "from far away\n" });
+      } else {
+        assertEquals(r.code, 1, r.stderr);
+        assertStringIncludes(r.stderr, IDS.alice);
+        assertEquals((await received(w.carol)).files, {});
+        // The packet stays for a look (and a later configuration that knows the sender).
+        assertEquals((await packetsIn(queueDir(w.carol, "bob", "rx"))).length, 1);
+      }
+    }, (name, cfg) => {
+      if (name !== "carol") return;
+      const neigh = cfg.neigh as Record<string, unknown>;
+      delete neigh.alice;
+      (cfg.areas as Record<string, Record<string, unknown>>).testarea!["allow-unknown"] =
+        allowUnknown;
+    });
+  });
+}
