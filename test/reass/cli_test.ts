@@ -126,3 +126,13 @@ Deno.test("ferry reass --all also looks in the areas' incoming folders", async (
     assertEquals(sameBytes(await Deno.readFile(`${areain}/plan.pdf`), c.data), true);
   });
 });
+
+Deno.test("ferry reass --dump prints what nncp-reass -dump prints", async () => {
+  await withWorld(async (w) => {
+    const c = await makeChunked(w.alice.incoming, "a.bin", 3 * 1024 * 1024 + 5000, 1024 * 1024, 4);
+    const theirs = await nncp("reass", w.alice, ["-dump", c.meta]);
+    const ours = await ferryOk(w.alice, ["reass", "--dump", c.meta]);
+    assertEquals(ours.stdout, theirs.stdout);
+    assertStringIncludes(ours.stdout, "Number of chunks: 4");
+  });
+});
