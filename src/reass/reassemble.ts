@@ -5,12 +5,15 @@
  * One pass over the chunks: each is read in batches of
  * {@linkcode reassReadBytes}, hashed and written to a hidden temporary file
  * in the same folder (`nncp-reass` reads every chunk twice: to check it,
- * then to copy it). For big files one `HashPipe` hashes every chunk in
- * turn (`digestAndRestart`), sharing the leaves with a worker on the second
- * core while this thread reads and writes. Memory stays at one batch plus
- * the pipe's bounded staging buffers whatever the file size. (Writing each
- * batch asynchronously, to overlap it with the next read, measured no
- * faster here and costs more system time.)
+ * then to copy it). One `HashPipe` hashes every chunk in turn
+ * (`digestAndRestart`). With more than {@linkcode reassWorkerCoresMin} - 1
+ * cores and a big file it shares the leaves with a worker while this thread
+ * reads and writes; on two cores it hashes here: measured on a busy 2-core
+ * machine, the worker saved no time there but cost 10 to 15 MiB more peak
+ * memory and more CPU. Memory stays at one batch plus the pipe's bounded
+ * staging buffers whatever the file size. (Writing each batch
+ * asynchronously, to overlap it with the next read, measured no faster and
+ * cost more system time.)
  * A chunk whose size or hash differs from the meta stops the writing (the
  * other chunks are still checked, so every bad one is named) and the
  * temporary file is removed: nothing partial ever appears.
@@ -55,6 +58,8 @@ export const CHUNK_SUFFIX = ".nncp.chunk";
 export const metaBytesMax = 8 * 1024 * 1024;
 /** Bytes read, hashed and written at a time. */
 export const reassReadBytes = 512 * 1024;
+/** Cores needed before the hashing of a big file gets a worker of its own. */
+export const reassWorkerCoresMin = 3;
 /** Collision suffixes (`NAME.0` ... ) tried before giving up. */
 export const reassCollisionsMax = 10_000;
 
@@ -333,8 +338,11 @@ async function copyChunks(
 ): Promise<void> {
   const buf = new Uint8Array(reassReadBytes);
   const bad: string[] = [];
-  // Big files: the second core hashes while this thread reads and writes.
-  const mode = m.meta.fileSize >= HASH_WORKER_THRESHOLD_BYTES ? "worker" : "inline";
+  // Big files on 3+ cores: a worker hashes while this thread reads and writes.
+  const mode = m.meta.fileSize >= HASH_WORKER_THRESHOLD_BYTES &&
+      navigator.hardwareConcurrency >= reassWorkerCoresMin
+    ? "worker"
+    : "inline";
   const mth = new HashPipe({ mode });
   try {
     for (let i = 0; i < m.chunkPaths.length; i++) {

@@ -148,7 +148,7 @@ Deno.test("--dryrun checks without writing, --keep leaves the pieces", async () 
   });
 });
 
-Deno.test("a big file with an odd chunk size is hashed on the worker and put together whole", async () => {
+Deno.test("a big file with an odd chunk size is put together whole (on 3+ cores hashed with a worker)", async () => {
   await withTempDir(async (dir) => {
     const c = await makeChunked(dir, "big.bin", 10 * 1024 * 1024 + 5, 3 * 1024 * 1024 + 1234, 5);
     const r = await reassemble(c.meta);
