@@ -14,6 +14,8 @@ export interface Measured {
   seconds: number;
   /** Peak resident set size, in KiB (`Maximum resident set size`). */
   maxRssKiB: number;
+  /** CPU seconds used, user plus system (less sensitive to a busy machine than wall time). */
+  cpuSeconds: number;
   /** Exit code of the measured command. */
   code: number;
   stdout: string;
@@ -73,9 +75,12 @@ export async function measure(
   const report = await Deno.readTextFile(timeFile);
   await Deno.remove(timeFile);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(report);
+  const user = /User time \(seconds\): ([\d.]+)/.exec(report);
+  const system = /System time \(seconds\): ([\d.]+)/.exec(report);
   const result: Measured = {
     seconds,
     maxRssKiB: rss ? Number(rss[1]) : NaN,
+    cpuSeconds: user && system ? Number(user[1]) + Number(system[1]) : NaN,
     code: out.code,
     stdout: new TextDecoder().decode(out.stdout),
     stderr: new TextDecoder().decode(out.stderr),

@@ -178,6 +178,7 @@ async function tossLoop(
     try {
       const summary = await toss(ctx, {
         seen: ctx.config.ferry.toss.seen,
+        reass: ctx.config.ferry.toss.reass,
         execTimeoutMs: agentExecTimeoutMs,
         signal,
         retry,

@@ -5,7 +5,14 @@
  */
 
 import type { Command } from "commander";
-import { findNode, type Neighbour, parseNiceness, UnknownNodeError } from "../config/mod.ts";
+import {
+  type Area,
+  findNode,
+  type Neighbour,
+  parseNiceness,
+  UnknownNodeError,
+} from "../config/mod.ts";
+import type { PacketPeer } from "../packet/mod.ts";
 import { createLogger } from "../log/logger.ts";
 import { createNodeContext, type NodeContext } from "../node/context.ts";
 import { loadCliConfigWithSelf } from "./config.ts";
@@ -96,4 +103,54 @@ export function cliSendBase(
   const minSize = cliKiB(opts.minsize, "--minsize");
   const via = cliVia(node, opts.via);
   return { to, nice, extra: { ...(minSize ? { minSize } : {}), ...(via ? { via } : {}) } };
+}
+
+/** The prefix of an area destination (`area:NAME:` as NNCP writes it). */
+export const AREA_PREFIX = "area:";
+
+/** An area to send to, with the keys sending needs. */
+export interface SendArea {
+  area: Area;
+  peer: PacketPeer;
+}
+
+/** Resolves the area `name` of an `area:NAME` destination; it needs `pub` and `prv`. */
+export function cliArea(node: NodeContext, name: string): SendArea {
+  const area = node.config.areas.get(name);
+  if (!area) {
+    const known = [...node.config.areas.keys()].join(", ") || "(none)";
+    throw new UsageError(
+      `unknown area ${
+        JSON.stringify(name)
+      }: known areas are ${known}; add it to areas in ${node.config.path}`,
+    );
+  }
+  if (!area.pub || !area.prv) {
+    throw new UsageError(
+      `area ${name} has no keys (pub and prv) here, so this node cannot send to it; ` +
+        `copy them from a member's areas.${name}`,
+    );
+  }
+  return { area, peer: { id: area.id, exchPub: area.pub } };
+}
+
+/**
+ * Splits a destination that may be an area: `area:NAME:REST` gives the area
+ * name and REST; anything else gives null.
+ */
+export function splitArea(text: string, needRest: boolean): { name: string; rest: string } | null {
+  if (!text.startsWith(AREA_PREFIX)) return null;
+  const body = text.slice(AREA_PREFIX.length);
+  const colon = body.indexOf(":");
+  if (needRest && colon <= 0) {
+    throw new UsageError(
+      `an area destination looks like area:AREA:[NAME], not ${JSON.stringify(text)}`,
+    );
+  }
+  if (colon === 0 || body === "") {
+    throw new UsageError(`an area destination looks like area:AREA, not ${JSON.stringify(text)}`);
+  }
+  return colon < 0
+    ? { name: body, rest: "" }
+    : { name: body.slice(0, colon), rest: body.slice(colon + 1) };
 }

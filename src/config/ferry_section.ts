@@ -7,7 +7,8 @@
  * ferry: {
  *   name: shed            # how this node calls itself (`ferry pubkey`)
  *   log-level: info       # error, warn, info or debug
- *   toss: { cycle-sec: 60, seen: true }
+ *   toss: { cycle-sec: 60, seen: true, reass: true }
+ *   send: { chunk-over: 4290772992 }   # bytes; bigger files go in chunks
  * }
  * ```
  * @module
@@ -31,7 +32,25 @@ export interface TossSettings {
   cycleSec: number;
   /** Keep `seen/` markers so a packet is never tossed twice. */
   seen: boolean;
+  /** Reassemble a chunked file as soon as its last piece is tossed. */
+  reass: boolean;
 }
+
+/** Settings of the sending commands. */
+export interface SendSettings {
+  /** Files bigger than this many bytes are sent in chunks of this size. */
+  chunkOverBytes: number;
+}
+
+/**
+ * Default `ferry.send.chunk-over`: 4 GiB less 4 MiB, so every chunk's packet
+ * (payload plus a 16-byte tag per 128 KiB block and headers, about 512 KiB
+ * per layer, even wrapped for up to 4 relays) stays under FAT32's 4 GiB file
+ * size limit.
+ */
+export const chunkOverBytesDefault = 4 * 1024 ** 3 - 4 * 1024 ** 2;
+/** Smallest `ferry.send.chunk-over` (1 KiB, NNCP's chunk unit). */
+export const chunkOverBytesMin = 1024;
 
 /** The checked `ferry` section with defaults filled in. */
 export interface FerrySettings {
@@ -39,6 +58,7 @@ export interface FerrySettings {
   name: string;
   logLevel: LogLevel;
   toss: TossSettings;
+  send: SendSettings;
   media?: MediaSettings;
   syncFolders: SyncFolderSettings[];
   links: LinkSettings[];
@@ -49,14 +69,24 @@ export interface FerrySettings {
 export const FERRY_DEFAULTS: FerrySettings = {
   name: "self",
   logLevel: "info",
-  toss: { cycleSec: 60, seen: true },
+  toss: { cycleSec: 60, seen: true, reass: true },
+  send: { chunkOverBytes: chunkOverBytesDefault },
   syncFolders: [],
   links: [],
   queues: [],
 };
 
 const LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
-const KNOWN = ["name", "log-level", "toss", "media", "sync-folders", "links", "queues"] as const;
+const KNOWN = [
+  "name",
+  "log-level",
+  "toss",
+  "send",
+  "media",
+  "sync-folders",
+  "links",
+  "queues",
+] as const;
 
 /** Reads the `ferry` section (absent is fine: all defaults). */
 export function readFerrySection(
@@ -93,9 +123,26 @@ export function readFerrySection(
     if (!isObj(toss)) issues.error(joinPath(path, "toss"), "must be an object { ... }");
     else {
       const at = joinPath(path, "toss");
-      warnUnknownKeys(issues, toss, at, ["cycle-sec", "seen"], true);
+      warnUnknownKeys(issues, toss, at, ["cycle-sec", "seen", "reass"], true);
       out.toss.cycleSec = readInt(issues, toss, "cycle-sec", at, 1, 86400) ?? out.toss.cycleSec;
       out.toss.seen = readBool(issues, toss, "seen", at) ?? out.toss.seen;
+      out.toss.reass = readBool(issues, toss, "reass", at) ?? out.toss.reass;
+    }
+  }
+  const send = section["send"];
+  if (send !== undefined) {
+    if (!isObj(send)) issues.error(joinPath(path, "send"), "must be an object { ... }");
+    else {
+      const at = joinPath(path, "send");
+      warnUnknownKeys(issues, send, at, ["chunk-over"], true);
+      out.send.chunkOverBytes = readInt(
+        issues,
+        send,
+        "chunk-over",
+        at,
+        chunkOverBytesMin,
+        Number.MAX_SAFE_INTEGER,
+      ) ?? out.send.chunkOverBytes;
     }
   }
   const media = readMedia(issues, section, neighNames);

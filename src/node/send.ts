@@ -15,6 +15,8 @@ import {
   padBytesFor,
   type PlainHeader,
 } from "../packet/mod.ts";
+import { encodeBase32 } from "../encoding/base32.ts";
+import { areaSeenPath, markAreaSeen } from "./area_seen.ts";
 import { type NodeContext, peerOf, routeTo } from "./context.ts";
 
 /** Bytes every packet layer adds: header, plain header, size block, tag. */
@@ -50,6 +52,8 @@ export interface Queued {
   payloadBytes: number;
   /** The neighbour whose `tx/` holds the packet. */
   hop: Neighbour;
+  /** For area messages: the message hash (its identity in the area). */
+  areaMsgHash?: string;
 }
 
 /** Estimated size of the packet that leaves this node. */
@@ -98,11 +102,24 @@ export async function queuePacket(ctx: NodeContext, request: QueueRequest): Prom
   }
   file.close();
   try {
+    if (request.area && result.areaMsgHash) {
+      // The sender has its own message (marked before it can be tossed):
+      // toss fans it out to the subscribers and never delivers it here.
+      const area = encodeBase32(request.area.id);
+      await markAreaSeen(areaSeenPath(ctx.spool.root, ctx.self.idText, area, result.areaMsgHash));
+    }
     await ctx.spool.commit(tmp, firstHop.idText, "tx", result.id, result.header.raw);
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});
     throw err;
   }
   await ctx.spool.linkName(firstHop.idText, firstHop.name);
-  return { id: result.id, size: result.size, payloadBytes: result.payloadBytes, hop: firstHop };
+  const queued: Queued = {
+    id: result.id,
+    size: result.size,
+    payloadBytes: result.payloadBytes,
+    hop: firstHop,
+  };
+  if (result.areaMsgHash) queued.areaMsgHash = result.areaMsgHash;
+  return queued;
 }

@@ -179,28 +179,46 @@ export class HashPipe {
   /** The MTH of everything passed to `update`. Ends the pipe. */
   async digest(): Promise<Uint8Array> {
     try {
-      const tools = this.#ready ?? await this.#tools;
-      const helper = this.#helper;
-      if (helper !== null) {
-        for (let done; (done = Atomics.load(helper.ctrl, CTRL_DONE)) < helper.submitted;) {
-          this.#takeOverIfFailed(tools);
-          if (this.#helper === null) break; // its jobs were hashed here
-          // The worker reports by shared memory; a crash only by an event, so
-          // the event loop gets a turn between waits.
-          if (Atomics.wait(helper.ctrl, CTRL_DONE, done, WAIT_SLICE_MS) === "timed-out") {
-            await new Promise((resolve) => setTimeout(resolve, 0));
-          }
-        }
-        this.#takeOverIfFailed(tools);
-      }
-      this.#collect(tools);
-      const stage = this.#stage.subarray(0, this.#fill);
-      this.#merge(tools.tree);
-      tools.tree.update(stage);
-      return tools.tree.digest();
+      return await this.#digestNow();
     } finally {
       this.close();
     }
+  }
+
+  /**
+   * The MTH of everything passed to `update` since the start (or the last
+   * restart), and a fresh, empty MTH for what comes next, keeping the
+   * worker and the buffers: many small inputs in a row (the chunks of a
+   * chunked file) pay for one pipe.
+   */
+  async digestAndRestart(): Promise<Uint8Array> {
+    const sum = await this.#digestNow();
+    this.#ready!.tree.reset();
+    this.#fill = 0;
+    this.#size = 0;
+    return sum;
+  }
+
+  async #digestNow(): Promise<Uint8Array> {
+    const tools = this.#ready ?? await this.#tools;
+    const helper = this.#helper;
+    if (helper !== null) {
+      for (let done; (done = Atomics.load(helper.ctrl, CTRL_DONE)) < helper.submitted;) {
+        this.#takeOverIfFailed(tools);
+        if (this.#helper === null) break; // its jobs were hashed here
+        // The worker reports by shared memory; a crash only by an event, so
+        // the event loop gets a turn between waits.
+        if (Atomics.wait(helper.ctrl, CTRL_DONE, done, WAIT_SLICE_MS) === "timed-out") {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+      }
+      this.#takeOverIfFailed(tools);
+    }
+    this.#collect(tools);
+    const stage = this.#stage.subarray(0, this.#fill);
+    this.#merge(tools.tree);
+    tools.tree.update(stage);
+    return tools.tree.digest();
   }
 
   /** Stops the worker, if any. Safe to call more than once. */

@@ -95,6 +95,16 @@ export class Mth {
     return this.#leaves * BLOCK_BYTES + this.#leafFill;
   }
 
+  /** Starts a new, empty MTH with the same hashers (no new WebAssembly instances). */
+  reset(): this {
+    this.#leaf.init();
+    this.#leafFill = 0;
+    this.#leaves = 0;
+    this.#pending = [];
+    this.#done = false;
+    return this;
+  }
+
   /** Where input continues after restoring a snapshot taken now (whole blocks only). */
   get resumeOffset(): number {
     return this.#leaves * BLOCK_BYTES;

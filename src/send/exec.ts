@@ -6,7 +6,7 @@
  */
 
 import type { Neighbour } from "../config/mod.ts";
-import { type ByteInput, execPlain, zstdCompressSource } from "../packet/mod.ts";
+import { type ByteInput, execPlain, type PacketPeer, zstdCompressSource } from "../packet/mod.ts";
 import type { NodeContext } from "../node/context.ts";
 import { type Queued, queuePacket } from "../node/send.ts";
 
@@ -23,6 +23,8 @@ export interface SendExecRequest {
   minSize?: number;
   via?: string[];
   bodyBytesMax?: number;
+  /** Send to this area (its id and `pub`) instead: `to` is then this node itself. */
+  area?: PacketPeer;
 }
 
 /** Queues one exec packet. */
@@ -36,5 +38,6 @@ export async function sendExec(ctx: NodeContext, req: SendExecRequest): Promise<
     ...(req.minSize ? { minSize: req.minSize } : {}),
     ...(req.via ? { via: req.via } : {}),
     ...(req.bodyBytesMax ? { payloadBytesMax: req.bodyBytesMax } : {}),
+    ...(req.area ? { area: req.area } : {}),
   });
 }

@@ -6,7 +6,13 @@
 
 import type { Neighbour } from "../config/mod.ts";
 import { basename } from "../fsutil/mod.ts";
-import { type ByteSource, encodeChunkedMeta, filePlain, Mth } from "../packet/mod.ts";
+import {
+  type ByteSource,
+  encodeChunkedMeta,
+  filePlain,
+  Mth,
+  type PacketPeer,
+} from "../packet/mod.ts";
 import type { NodeContext } from "../node/context.ts";
 import { type Queued, queuePacket } from "../node/send.ts";
 import { safeRelativeParts } from "../toss/paths.ts";
@@ -23,8 +29,15 @@ export interface SendFileRequest {
   via?: string[];
   /** Split into chunks of this many bytes (0 or absent: whole). */
   chunkBytes?: number;
+  /**
+   * Without `chunkBytes`: a file bigger than this many bytes is split into
+   * chunks of this size (`ferry.send.chunk-over`).
+   */
+  chunkOverBytes?: number;
   /** Refuse sources larger than this many bytes. */
   fileBytesMax?: number;
+  /** Send to this area (its id and `pub`) instead: `to` is then this node itself. */
+  area?: PacketPeer;
   /** Standard input to read for "-" (tests inject it). */
   stdin?: ByteSource;
 }
@@ -32,6 +45,8 @@ export interface SendFileRequest {
 /** What was queued, one entry per packet. */
 export interface SentFile {
   dst: string;
+  /** Chunk size used when the file was split because of `chunkOverBytes`. */
+  autoChunkBytes?: number;
   packets: (Queued & { name: string })[];
 }
 
@@ -64,6 +79,7 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
     nice: req.nice,
     ...(req.minSize ? { minSize: req.minSize } : {}),
     ...(req.via ? { via: req.via } : {}),
+    ...(req.area ? { area: req.area } : {}),
   };
   if (req.src === "-") {
     if (req.chunkBytes) throw new RangeError("--chunked needs a file, not standard input");
@@ -89,7 +105,9 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
   }
   const file = await Deno.open(req.src, { read: true });
   try {
-    const chunk = req.chunkBytes ?? 0;
+    let chunk = req.chunkBytes ?? 0;
+    const auto = chunk === 0 && req.chunkOverBytes !== undefined && info.size > req.chunkOverBytes;
+    if (auto) chunk = req.chunkOverBytes!;
     if (chunk === 0 || info.size <= chunk) {
       const q = await queuePacket(ctx, {
         ...base,
@@ -123,7 +141,7 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
       payloadBytes: meta.length,
     });
     packets.push({ ...q, name });
-    return { dst, packets };
+    return { dst, packets, ...(auto ? { autoChunkBytes: chunk } : {}) };
   } finally {
     file.close();
   }

@@ -51,6 +51,8 @@ export interface DispatchOptions {
   noTrns?: boolean;
   noArea?: boolean;
   noAck?: boolean;
+  /** Told the path of every file delivered (toss collects chunked files here). */
+  onFileDelivered?: (path: string) => void;
 }
 
 /** The plan for one packet: where its payload goes, and what happens once it verified. */
@@ -99,18 +101,21 @@ export async function planDelivery(
           `files from ${from.name} are not accepted: set an incoming folder for it`,
         );
       }
-      const d = await prepareFileDelivery(from.incoming, dst, packetKey);
+      const incoming = from.incoming;
+      const d = await prepareFileDelivery(incoming, dst, packetKey);
       return {
         sink: d.sink,
         fields: [["Type", "file"], ["Dst", dst]],
         seenNote: d.tempPath,
         dirtyDir: dirname(d.tempPath),
-        finish: () =>
-          Promise.resolve(
+        finish: () => {
+          options.onFileDelivered?.(d.finalPath() ?? `${incoming}/${dst}`);
+          return Promise.resolve(
             d.alreadyDelivered
               ? `File ${dst} from ${from.name} was delivered before the last interruption`
               : `Got file ${dst} from ${from.name} as ${d.finalPath()}`,
-          ),
+          );
+        },
         cleanup: () => finishFileDelivery(d.tempPath),
       };
     }

@@ -9,10 +9,10 @@
 
 import type { Area, Neighbour } from "../config/mod.ts";
 import { encodeBase32 } from "../encoding/base32.ts";
-import { touchDurable } from "../fsutil/mod.ts";
 import { areaMsgHash, areaPlain, decryptPacket, readPacketHeader } from "../packet/mod.ts";
 import type { NodeContext } from "../node/context.ts";
 import { queuePacket } from "../node/send.ts";
+import { areaSeenPath, isAreaSeen, markAreaSeen } from "../node/area_seen.ts";
 import { type DispatchOptions, planDelivery } from "./dispatch.ts";
 
 async function openFile(path: string) {
@@ -61,22 +61,8 @@ export async function relayTrns(
   }
 }
 
-function areaSeenPath(ctx: NodeContext, nodeId: string, areaId: string, msgHash: string): string {
-  return `${ctx.spool.root}/${nodeId}/area/${areaId}/${msgHash}`;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function markAreaSeen(path: string): Promise<void> {
-  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-  await touchDurable(path);
+function seenPath(ctx: NodeContext, nodeId: string, areaId: string, msgHash: string): string {
+  return areaSeenPath(ctx.spool.root, nodeId, areaId, msgHash);
 }
 
 /**
@@ -105,8 +91,8 @@ export async function relayArea(
   for (const subName of area.subs) {
     const sub = ctx.config.neigh.get(subName);
     if (!sub) continue;
-    const seen = areaSeenPath(ctx, sub.idText, area.idText, msgHash);
-    if (await exists(seen)) continue;
+    const seen = seenPath(ctx, sub.idText, area.idText, msgHash);
+    if (await isAreaSeen(seen)) continue;
     if (sub.idText !== fromId && sub.idText !== originator && sub.idText !== ctx.self.idText) {
       const payload = await openFile(path);
       try {
@@ -124,9 +110,9 @@ export async function relayArea(
     }
     await markAreaSeen(seen);
   }
-  const ownSeen = areaSeenPath(ctx, ctx.self.idText, area.idText, msgHash);
+  const ownSeen = seenPath(ctx, ctx.self.idText, area.idText, msgHash);
   let local = "";
-  if (!(await exists(ownSeen))) {
+  if (!(await isAreaSeen(ownSeen))) {
     if (area.prv) {
       const receiver = {
         name: `area ${area.name}`,

@@ -11,10 +11,11 @@
 import type { Neighbour } from "../config/mod.ts";
 import { fileSource, freeBytes, fsyncDir, openFile } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
-import { decryptPacket, PacketError } from "../packet/mod.ts";
+import { decryptPacket, PacketError, PlainType } from "../packet/mod.ts";
 import { type NodeContext } from "../node/context.ts";
 import { sweepSpoolTemps } from "../node/sweep.ts";
-import type { SpoolEntry } from "../spool/mod.ts";
+import { metaPathFor, reassembleCandidates } from "../reass/mod.ts";
+import type { SpoolEntry, Xx } from "../spool/mod.ts";
 import { type Delivery, type DispatchOptions, planDelivery, type Receiver } from "./dispatch.ts";
 import { TossRefusal } from "./refusal.ts";
 import { crashPoint } from "../fsutil/crash_point.ts";
@@ -29,6 +30,8 @@ export interface TossOptions extends DispatchOptions {
   signal?: AbortSignal;
   /** Remembers failures between runs so a packet that keeps failing is retried less often. */
   retry?: RetryMemory;
+  /** Reassemble chunked files once all their pieces are in (`ferry.toss.reass`). */
+  reass?: boolean;
 }
 
 /** Longest stretch a toss run works without giving the event loop a turn. */
@@ -73,10 +76,19 @@ export interface TossSummary {
   duplicates: number;
   /** Neighbours skipped because another process was tossing them. */
   busy: string[];
+  /** Chunked files put back together. */
+  reassembled: number;
 }
 
-/** Result of one packet. */
-export type PacketOutcome = "tossed" | "failed" | "duplicate";
+/** Result of one packet ("skipped": left where it is, not an error). */
+export type PacketOutcome = "tossed" | "failed" | "duplicate" | "skipped";
+
+/**
+ * Thrown by a delivery plan to leave a packet alone: this node's own
+ * outbound queue holds area messages to relay and, possibly, packets that
+ * are not for toss at all.
+ */
+class LeaveAlone extends Error {}
 
 function receiverOf(node: Neighbour): Receiver {
   return {
@@ -123,6 +135,7 @@ export async function tossPacket(
   entry: SpoolEntry,
   options: TossOptions,
   run: TossRun = newTossRun(ctx),
+  xx: Xx = "rx",
 ): Promise<PacketOutcome> {
   const dirty = run.dirty;
   const fields: [string, string | number][] = [["Node", entry.sender], ["Pkt", entry.id], [
@@ -142,8 +155,8 @@ export async function tossPacket(
       const note = (await Deno.readTextFile(ctx.spool.seenPath(seenIn, entry.id)).catch(() => ""))
         .trim();
       if (note.startsWith("/")) await Deno.remove(note).catch(() => {});
-      await ctx.spool.remove(folder, "rx", entry.id, { durable: false });
-      dirty.add(ctx.spool.dir(folder, "rx"));
+      await ctx.spool.remove(folder, xx, entry.id, { durable: false });
+      dirty.add(ctx.spool.dir(folder, xx));
       ctx.log.info("rx-duplicate", { from: from?.name ?? entry.sender, pkt: entry.id });
       await ctx.record("rx-duplicate", [...fields, [
         "Msg",
@@ -173,6 +186,8 @@ export async function tossPacket(
         self: { id: ctx.self.id, exchPrv: ctx.self.exchPrv },
         senders: ctx.senders,
         open: async ({ header, plain }) => {
+          // Our own queue: only area messages are tossed there (they fan out to the subscribers).
+          if (xx === "tx" && plain.type !== PlainType.area) throw new LeaveAlone();
           plan = await planDelivery(ctx, receiverOf(from), header, plain, entry.id, options);
           return plan.sink;
         },
@@ -182,7 +197,7 @@ export async function tossPacket(
     }
     const msg = await plan!.finish();
     crashPoint("toss.delivered");
-    if (options.seen) {
+    if (options.seen && xx === "rx") {
       await ctx.spool.markSeen(folder, entry.id, plan!.seenNote);
       if (entry.sender !== folder && ctx.config.neighById.has(entry.sender)) {
         await ctx.spool.markSeen(entry.sender, entry.id, plan!.seenNote);
@@ -191,13 +206,17 @@ export async function tossPacket(
     crashPoint("toss.seen-marked");
     await plan!.cleanup();
     if (plan!.dirtyDir) dirty.add(plan!.dirtyDir);
-    await ctx.spool.remove(folder, "rx", entry.id, { durable: false });
-    dirty.add(ctx.spool.dir(folder, "rx"));
+    await ctx.spool.remove(folder, xx, entry.id, { durable: false });
+    dirty.add(ctx.spool.dir(folder, xx));
     crashPoint("toss.rx-removed");
     ctx.log.info("rx", { from: from.name, pkt: entry.id, msg });
     await ctx.record("rx", [...fields, ...plan!.fields, ["Msg", msg]]);
     return "tossed";
   } catch (err) {
+    if (err instanceof LeaveAlone) {
+      ctx.log.debug("toss-left", { node: folder, pkt: entry.id, reason: "not an area message" });
+      return "skipped";
+    }
     const event = err instanceof TossRefusal
       ? err.event
       : err instanceof PacketError
@@ -222,9 +241,20 @@ export async function tossPacket(
 
 /** Tosses every waiting packet of the chosen neighbours. */
 export async function toss(ctx: NodeContext, options: TossOptions): Promise<TossSummary> {
-  const summary: TossSummary = { tossed: 0, failed: 0, duplicates: 0, busy: [] };
+  const summary: TossSummary = { tossed: 0, failed: 0, duplicates: 0, busy: [], reassembled: 0 };
   const nodes = options.nodes ?? [...ctx.config.neigh.values()];
   const folders = [...new Set(nodes.map((n) => n.idText))];
+  const metas = new Set<string>();
+  const packetOptions: TossOptions = options.reass
+    ? {
+      ...options,
+      onFileDelivered: (path) => {
+        const meta = metaPathFor(path);
+        if (meta !== null) metas.add(meta);
+        options.onFileDelivered?.(path);
+      },
+    }
+    : options;
   await sweepSpoolTemps(ctx);
   for (const folder of folders) {
     if (options.signal?.aborted) break;
@@ -235,43 +265,60 @@ export async function toss(ctx: NodeContext, options: TossOptions): Promise<Toss
       continue;
     }
     try {
-      const entries: SpoolEntry[] = [];
-      for await (
-        const e of ctx.spool.list(
-          folder,
-          "rx",
-          (p) => ctx.log.warn("rx-not-packet", { file: p.path, reason: p.reason }),
-          { writeMissingHdr: false },
-        )
-      ) {
-        entries.push(e);
-      }
-      entries.sort((a, b) => a.nice - b.nice || a.mtimeMs - b.mtimeMs);
-      const run = newTossRun(ctx);
-      try {
-        let yielded = performance.now();
-        for (const entry of entries) {
-          // With blocking I/O nothing here waits for the event loop: let
-          // signals and timers in now and then.
-          if (performance.now() - yielded > yieldEveryMs) {
-            await new Promise((resolve) => setTimeout(resolve, 0));
-            yielded = performance.now();
-          }
-          if (options.signal?.aborted) break;
-          if (options.retry && !options.retry.due(entry.id, Date.now())) continue;
-          const outcome = await tossPacket(ctx, folder, entry, options, run);
-          if (outcome === "failed") options.retry?.failed(entry.id, Date.now());
-          else options.retry?.clear(entry.id);
-          if (outcome === "tossed") summary.tossed++;
-          else if (outcome === "failed") summary.failed++;
-          else summary.duplicates++;
-        }
-      } finally {
-        for (const dir of run.dirty) await fsyncDir(dir).catch(() => {});
+      await tossQueue(ctx, folder, "rx", packetOptions, summary);
+      // Area messages this node sent wait in its own tx/ to be fanned out (as nncp-toss does).
+      if (folder === ctx.self.idText && !options.noArea) {
+        await tossQueue(ctx, folder, "tx", packetOptions, summary);
       }
     } finally {
       lock.unlock();
     }
   }
+  if (metas.size > 0) {
+    summary.reassembled = (await reassembleCandidates(ctx, metas)).reassembled.length;
+  }
   return summary;
+}
+
+async function tossQueue(
+  ctx: NodeContext,
+  folder: string,
+  xx: Xx,
+  options: TossOptions,
+  summary: TossSummary,
+): Promise<void> {
+  const entries: SpoolEntry[] = [];
+  for await (
+    const e of ctx.spool.list(
+      folder,
+      xx,
+      (p) => ctx.log.warn(`${xx}-not-packet`, { file: p.path, reason: p.reason }),
+      { writeMissingHdr: false },
+    )
+  ) {
+    entries.push(e);
+  }
+  entries.sort((a, b) => a.nice - b.nice || a.mtimeMs - b.mtimeMs);
+  const run = newTossRun(ctx);
+  try {
+    let yielded = performance.now();
+    for (const entry of entries) {
+      // With blocking I/O nothing here waits for the event loop: let
+      // signals and timers in now and then.
+      if (performance.now() - yielded > yieldEveryMs) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        yielded = performance.now();
+      }
+      if (options.signal?.aborted) break;
+      if (options.retry && !options.retry.due(entry.id, Date.now())) continue;
+      const outcome = await tossPacket(ctx, folder, entry, options, run, xx);
+      if (outcome === "failed") options.retry?.failed(entry.id, Date.now());
+      else options.retry?.clear(entry.id);
+      if (outcome === "tossed") summary.tossed++;
+      else if (outcome === "failed") summary.failed++;
+      else if (outcome === "duplicate") summary.duplicates++;
+    }
+  } finally {
+    for (const dir of run.dirty) await fsyncDir(dir).catch(() => {});
+  }
 }

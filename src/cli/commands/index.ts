@@ -12,6 +12,7 @@ import { registerStat } from "./stat.ts";
 import { registerLog } from "./log.ts";
 import { registerSend } from "./send.ts";
 import { registerToss } from "./toss.ts";
+import { registerReass } from "./reass.ts";
 import { registerQueue } from "./queue.ts";
 import { registerXfer } from "./xfer.ts";
 import { registerBundle } from "./bundle.ts";
@@ -29,6 +30,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerPubkey,
   registerSend,
   registerToss,
+  registerReass,
   registerXfer,
   registerBundle,
   registerMedia,

@@ -17,12 +17,14 @@ import { sendFreq } from "../../send/freq.ts";
 import type { CliContext } from "../context.ts";
 import { CliError, UsageError } from "../errors.ts";
 import {
+  cliArea,
   cliKiB,
   cliNice,
   cliNode,
   cliSendBase,
   loadNodeContext,
   sendingOptions,
+  splitArea,
   splitNodePath,
 } from "../node.ts";
 
@@ -38,7 +40,15 @@ async function logQueued(
   what: string,
   fields: [string, string | number][],
 ) {
-  node.log.info("tx", { to: q.hop.name, pkt: q.id, size: q.size, what });
+  node.log.info("tx", {
+    to: q.hop.name,
+    pkt: q.id,
+    size: q.size,
+    what,
+    ...(q.areaMsgHash
+      ? { "area-msg": q.areaMsgHash, note: "toss sends it to the area's subs" }
+      : {}),
+  });
   await node.record("tx", [["Node", q.hop.idText], ["Pkt", q.id], ["Size", q.size], ...fields, [
     "Msg",
     `${what} (${humanBytes(q.size)}) is queued for ${q.hop.name}`,
@@ -61,19 +71,33 @@ export function registerSend(program: Command, ctx: CliContext): void {
     program.command("file")
       .description("queue a file (or standard input) for a neighbour (like nncp-file)")
       .argument("<src>", "file to send, or - for standard input")
-      .argument("<node:dst>", "neighbour and name at the other end (NODE: keeps the file name)"),
+      .argument(
+        "<node:dst>",
+        "neighbour and name at the other end (NODE: keeps the file name), or area:AREA:[DST]",
+      ),
     "B",
   )
-    .option("--chunked <KiB>", "split into chunks of this many KiB (reassemble with nncp-reass)")
+    .option(
+      "--chunked <KiB>",
+      "split into chunks of this many KiB (the default is to chunk files over ferry.send.chunk-over)",
+    )
     .addHelpText(
       "after",
       "\nExamples:\n  ferry file photos.tar house:\n  ferry file --nice F report.txt house:reports/today.txt\n" +
-        "  tar -c notes | ferry file - house:notes.tar\n  ferry file --chunked 1024 big.iso house:\n",
+        "  tar -c notes | ferry file - house:notes.tar\n  ferry file --chunked 1024 big.iso house:\n" +
+        "  ferry file minutes.txt area:village:\n",
     )
     .action((src: string, target: string, opts: SendOpts & { chunked?: string }) =>
       guard(async () => {
-        const [nodeName, dstRaw] = splitNodePath(target, "the destination");
         const node = await loadNodeContext(ctx);
+        const areaDst = splitArea(target, true);
+        const [nodeName, dstRaw] = areaDst
+          ? ["self", areaDst.rest]
+          : splitNodePath(target, "the destination");
+        const area = areaDst ? cliArea(node, areaDst.name) : undefined;
+        if (area && opts.via !== undefined) {
+          throw new UsageError("--via does not apply to an area: its messages go to its subs");
+        }
         const { to, nice, extra } = cliSendBase(node, nodeName, opts);
         const chunkBytes = cliKiB(opts.chunked, "--chunked");
         const sent = await sendFile(node, {
@@ -81,11 +105,26 @@ export function registerSend(program: Command, ctx: CliContext): void {
           to,
           nice,
           ...(dstRaw !== "" ? { dst: dstRaw } : {}),
-          ...(chunkBytes ? { chunkBytes } : {}),
+          ...(chunkBytes
+            ? { chunkBytes }
+            : { chunkOverBytes: node.config.ferry.send.chunkOverBytes }),
+          ...(area ? { area: area.peer } : {}),
           ...extra,
         });
+        if (sent.autoChunkBytes !== undefined) {
+          const chunks = sent.packets.length - 1;
+          node.log.info("file-chunked", {
+            src,
+            chunks,
+            "chunk-size": humanBytes(sent.autoChunkBytes),
+            reason: `the file is over ferry.send.chunk-over (${humanBytes(sent.autoChunkBytes)})`,
+            note: `sent as ${chunks} chunks and a .nncp.meta; ferry toss reassembles them ` +
+              `by itself, on NNCP run nncp-reass`,
+          });
+        }
         for (const p of sent.packets) {
-          await logQueued(node, p, `File ${src} as ${to.name}:${p.name}`, [
+          const where = area ? `area ${area.area.name}` : to.name;
+          await logQueued(node, p, `File ${src} as ${where}:${p.name}`, [
             ["Type", "file"],
             ["Src", src],
             ["Dst", p.name],
@@ -101,8 +140,8 @@ export function registerSend(program: Command, ctx: CliContext): void {
       .description(
         "queue a command for a neighbour's exec handler; standard input is its body (like nncp-exec)",
       )
-      .argument("<node>", "neighbour")
-      .argument("<handle>", "exec handle configured at the neighbour")
+      .argument("<node>", "neighbour, or area:AREA for every member of an area")
+      .argument("<handle>", "exec handle configured at the neighbour (or in the area's exec)")
       .argument("[args...]", "arguments appended to the handler's command"),
     "P",
   )
@@ -112,7 +151,8 @@ export function registerSend(program: Command, ctx: CliContext): void {
     .addHelpText(
       "after",
       "\nExamples:\n  echo 'water the tomatoes' | ferry exec shed notify\n" +
-        "  ferry exec --nice F shed sendmail root@localhost < mail.txt\n",
+        "  ferry exec --nice F shed sendmail root@localhost < mail.txt\n" +
+        "  echo 'meeting at 8' | ferry exec area:village notify\n",
     )
     .action((
       nodeName: string,
@@ -122,7 +162,17 @@ export function registerSend(program: Command, ctx: CliContext): void {
     ) =>
       guard(async () => {
         const node = await loadNodeContext(ctx);
-        const { to, nice, extra } = cliSendBase(node, nodeName, opts);
+        const areaDst = splitArea(nodeName, false);
+        const area = areaDst ? cliArea(node, areaDst.name) : undefined;
+        if (areaDst && areaDst.rest !== "") {
+          throw new UsageError(
+            `an area destination looks like area:AREA, not ${JSON.stringify(nodeName)}`,
+          );
+        }
+        if (area && opts.via !== undefined) {
+          throw new UsageError("--via does not apply to an area: its messages go to its subs");
+        }
+        const { to, nice, extra } = cliSendBase(node, area ? "self" : nodeName, opts);
         const replyNice = cliNice(opts.replynice, "--replynice");
         const q = await sendExec(node, {
           to,
@@ -132,9 +182,11 @@ export function registerSend(program: Command, ctx: CliContext): void {
           nice,
           replyNice,
           compress: !opts.nocompress,
+          ...(area ? { area: area.peer } : {}),
           ...extra,
         });
-        await logQueued(node, q, `Exec ${to.name}:${[handle, ...args].join(" ")}`, [
+        const where = area ? `area ${area.area.name}` : to.name;
+        await logQueued(node, q, `Exec ${where}:${[handle, ...args].join(" ")}`, [
           ["Type", "exec"],
           ["Dst", [handle, ...args].join(" ")],
           ["Nice", nice],

@@ -28,6 +28,10 @@ export function registerToss(program: Command, ctx: CliContext): void {
     .option("--noexec", "leave exec packets alone")
     .option("--notrns", "leave transit packets alone")
     .option("--noarea", "leave area packets alone")
+    .option(
+      "--noreass",
+      "do not reassemble chunked files when their last piece arrives (ferry.toss.reass)",
+    )
     .option("--exec-timeout <sec>", "stop an exec handler after this many seconds", "3600")
     .addHelpText("after", "\nExamples:\n  ferry toss\n  ferry toss --node house --cycle 60\n")
     .action(async (opts: Record<string, string | boolean | undefined>) => {
@@ -63,6 +67,7 @@ export function registerToss(program: Command, ctx: CliContext): void {
             noExec: !!opts.noexec,
             noTrns: !!opts.notrns,
             noArea: !!opts.noarea,
+            reass: !opts.noreass && node.config.ferry.toss.reass,
           });
           failed = summary.failed;
           if (summary.tossed + summary.failed + summary.duplicates > 0 || summary.busy.length > 0) {
