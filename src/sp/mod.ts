@@ -13,3 +13,7 @@
 export * from "./limits.ts";
 export * from "./noise.ts";
 export * from "./codec.ts";
+export * from "./conn.ts";
+export * from "./session.ts";
+export * from "./call.ts";
+export * from "./daemon.ts";
