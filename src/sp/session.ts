@@ -370,7 +370,18 @@ class Session {
     await this.writer.write(hs.writeMessage(first), spHandshakeTimeoutMs);
     this.txLastSeen = this.txLastNonPing = Date.now();
     this.status("handshake");
-    const msg2 = await this.reader.read(spHandshakeTimeoutMs, spHandshakeTimeoutMs);
+    let msg2: Uint8Array;
+    try {
+      msg2 = await this.reader.read(spHandshakeTimeoutMs, spHandshakeTimeoutMs);
+    } catch (err) {
+      if (err instanceof SpEofError) {
+        throw new SpRefusedError(
+          `${node.name} closed the connection during the handshake: it does not know our ` +
+            `noise key, or ours for it is wrong (check noisepub on both sides)`,
+        );
+      }
+      throw err;
+    }
     this.rxLastSeen = this.rxLastNonPing = Date.now();
     let payload: Uint8Array;
     try {

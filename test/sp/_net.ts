@@ -22,9 +22,16 @@ const serverStartMs = 20_000;
 const stopGraceMs = 10_000;
 
 /** Waits until something accepts on 127.0.0.1:`port`. */
-export async function waitPort(port: number, timeoutMs = serverStartMs): Promise<void> {
+export async function waitPort(
+  port: number,
+  timeoutMs = serverStartMs,
+  bg?: Background,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
+  let exited = false;
+  bg?.status.then(() => (exited = true));
   while (Date.now() < until) {
+    if (exited) throw new Error(`the server exited before listening:\n${bg!.output()}`);
     try {
       const c = await Deno.connect({ hostname: "127.0.0.1", port });
       c.close();
@@ -104,14 +111,14 @@ export async function ferryDaemon(
     Deno.execPath(),
     ferryArgv(node, ["daemon", "--bind", `127.0.0.1:${port}`, ...extra]),
   );
-  await waitPort(port);
+  await waitPort(port, serverStartMs, bg);
   return bg;
 }
 
 /** Starts `nncp-daemon` for `node` on 127.0.0.1:`port` and waits until it listens. */
 export async function nncpDaemon(node: TestNode, port: number): Promise<Background> {
   const bg = background("nncp-daemon", ["-cfg", node.cfg, "-bind", `127.0.0.1:${port}`]);
-  await waitPort(port);
+  await waitPort(port, serverStartMs, bg);
   return bg;
 }
 
