@@ -173,6 +173,9 @@ class Session {
   deadResolve: () => void = () => {};
   deadPromise = new Promise<void>((resolve) => (this.deadResolve = resolve));
   onlineDeadlineMs = spOnlineDeadlineDefaultSec * 1000;
+  /** NNCP's `rxrate`/`txrate`: SP payloads per second, 0 for no limit. */
+  rxRate = 0;
+  txRate = 0;
   maxOnlineMs = 0;
   rateMark = { at: Date.now(), rx: 0, tx: 0, rxRate: 0, txRate: 0 };
 
@@ -346,6 +349,8 @@ class Session {
     const deadline = this.o.onlineDeadlineSec ?? n.onlineDeadlineSec ?? spOnlineDeadlineDefaultSec;
     this.onlineDeadlineMs = deadline * 1000;
     this.maxOnlineMs = (this.o.maxOnlineTimeSec ?? n.maxOnlineTimeSec ?? 0) * 1000;
+    this.rxRate = n.rxRate ?? 0;
+    this.txRate = n.txRate ?? 0;
   }
 
   async firstPayload(): Promise<{ first: Uint8Array; rest: Uint8Array[] }> {
@@ -544,6 +549,7 @@ class Session {
       }
       this.readers.set(freq.id, reader);
     }
+    if (this.txRate > 0) await this.pause(1000 / this.txRate);
     const n = Math.max(0, Math.min(spFileChunkBytes, freq.size - freq.offset));
     const data = n > 0 ? await reader.read(freq.offset, n) : new Uint8Array(0);
     const payload = encodePacket({ type: SpType.File, hash: freq.hash, offset: freq.offset, data });
@@ -567,6 +573,7 @@ class Session {
           throw new SpProtocolError("an SP message from the peer does not authenticate");
         }
         await this.process(payload);
+        if (this.rxRate > 0) await this.pause(1000 / this.rxRate);
       }
     } catch (err) {
       if (this.dead) return;
@@ -623,6 +630,13 @@ class Session {
       }
       this.status("online");
     }
+  }
+
+  /** Waits `ms` (for rate limits); returns early when the session ends. */
+  async pause(ms: number): Promise<void> {
+    let t: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([new Promise<void>((r) => (t = setTimeout(r, ms))), this.deadPromise]);
+    clearTimeout(t);
   }
 
   async sleepTick(): Promise<void> {
