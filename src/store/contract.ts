@@ -68,7 +68,7 @@ export interface PartialPacket {
    * partial data is discarded and `false` is returned.
    */
   commit(): Promise<boolean>;
-  /** Releases the partial, keeping it on disk for a later session. */
+  /** Releases the partial, keeping it on disk for a later session (an empty one is removed). */
   close(): Promise<void>;
 }
 

@@ -97,9 +97,15 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
       await fsyncDir(o.stateDir);
       return true;
     },
-    close(): Promise<void> {
+    async close(): Promise<void> {
+      if (closed) return;
+      // A partial that never received a byte leaves nothing behind.
+      const empty = (await file.stat()).size === 0;
       release();
-      return Promise.resolve();
+      if (empty) {
+        await Deno.remove(partPath).catch(ignoreNotFound);
+        await Deno.remove(statePath).catch(ignoreNotFound);
+      }
     },
   };
 }
