@@ -243,7 +243,11 @@ class Session {
       await this.process(first);
       await Promise.all([this.receiveLoop(), this.sendLoop(), this.tickLoop()]);
     } catch (err) {
-      this.fail(err);
+      if (err instanceof SpEofError && this.reader.bytes === 0 && !handshaken) {
+        // A port probe or health check: connected and left without a byte.
+        this.endError = "closed before the handshake";
+        this.ctx.log.debug("sp-closed-before-handshake", { addr: this.conn.remote });
+      } else this.fail(err);
     } finally {
       this.o.signal?.removeEventListener("abort", abort);
       this.dead = true;
