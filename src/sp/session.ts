@@ -32,6 +32,8 @@ import { decodeBase32, encodeBase32 } from "../encoding/base32.ts";
 import type { HeldLock } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
 import type { NodeContext } from "../node/context.ts";
+import { HashPipe } from "../packet/mod.ts";
+import { GcPacer } from "../packet/young_gc.ts";
 import type { PacketReader, PartialPacket } from "../store/mod.ts";
 import { SpoolStore } from "../store/mod.ts";
 import {
@@ -49,10 +51,12 @@ import {
   spEnvelopeReadTimeoutMs,
   spFileChunkBytes,
   spFreqQueueMax,
+  spGcIntervalBytes,
   spHandshakeTimeoutMs,
   spInfosTheirMax,
   spOnlineDeadlineDefaultSec,
   spPingIntervalMs,
+  spReadAheadBytes,
   spReplyQueueMax,
   spRxSilenceMaxMs,
   spTickMs,
@@ -165,6 +169,12 @@ class Session {
   freqs: Freq[] = [];
   replies: Uint8Array[] = [];
   partials = new Map<string, PartialPacket>();
+  /**
+   * Packets received from offset 0 in this session are hashed as they
+   * arrive, so the store need not read them back; a resumed one is checked
+   * by the store reading it.
+   */
+  hashers = new Map<string, HashPipe>();
   readers = new Map<string, PacketReader>();
   refusedIds = new Set<string>();
   /** Packets the peer confirmed in this session (never announced again). */
@@ -178,6 +188,8 @@ class Session {
   txRate = 0;
   maxOnlineMs = 0;
   rateMark = { at: Date.now(), rx: 0, tx: 0, rxRate: 0, txRate: 0 };
+  /** Returns the per-message buffers of `node:crypto` early (see young_gc.ts). */
+  gcPacer = new GcPacer(spGcIntervalBytes);
 
   constructor(ctx: NodeContext, conn: SpConn, o: SessionOptions) {
     this.ctx = ctx;
@@ -255,6 +267,7 @@ class Session {
       this.wake?.();
       this.kill();
       await this.writer.close();
+      for (const h of this.hashers.values()) h.close();
       for (const p of this.partials.values()) await p.close().catch(() => {});
       for (const r of this.readers.values()) await r.close().catch(() => {});
       for (const l of this.locks) l.unlock();
@@ -509,6 +522,7 @@ class Session {
   async send(payload: Uint8Array, ping = false): Promise<void> {
     const ct = this.cs!.send.encrypt(payload);
     await this.writer.write(ct, spWriteTimeoutMs);
+    this.gcPacer.add(ct.length);
     this.txLastSeen = Date.now();
     if (!ping) this.txLastNonPing = this.txLastSeen;
   }
@@ -555,16 +569,33 @@ class Session {
     }
     if (this.txRate > 0) await this.pause(1000 / this.txRate);
     const n = Math.max(0, Math.min(spFileChunkBytes, freq.size - freq.offset));
-    const data = n > 0 ? await reader.read(freq.offset, n) : new Uint8Array(0);
+    const data = n > 0 ? await this.readAhead(reader, freq, n) : new Uint8Array(0);
     const payload = encodePacket({ type: SpType.File, hash: freq.hash, offset: freq.offset, data });
     freq.offset += n;
     if (freq.offset >= freq.size) {
       const at = this.freqs.indexOf(freq);
       if (at >= 0) this.freqs.splice(at, 1);
       this.readers.delete(freq.id);
+      this.ahead = null;
       await reader.close();
     }
     await this.send(payload);
+  }
+
+  /** Bytes of the packet being sent, read ahead in `spReadAheadBytes` blocks. */
+  ahead: { id: string; start: number; bytes: Uint8Array } | null = null;
+
+  async readAhead(reader: PacketReader, freq: Freq, n: number): Promise<Uint8Array> {
+    const a = this.ahead;
+    if (
+      !a || a.id !== freq.id || freq.offset < a.start ||
+      freq.offset + n > a.start + a.bytes.length
+    ) {
+      const len = Math.min(spReadAheadBytes, freq.size - freq.offset);
+      this.ahead = { id: freq.id, start: freq.offset, bytes: await reader.read(freq.offset, len) };
+    }
+    const b = this.ahead!;
+    return b.bytes.subarray(freq.offset - b.start, freq.offset - b.start + n);
   }
 
   async receiveLoop(): Promise<void> {
@@ -573,6 +604,7 @@ class Session {
         const ct = await this.reader.read(spEnvelopeReadTimeoutMs);
         this.rxLastSeen = Date.now();
         const payload = this.cs!.recv.decrypt(ct);
+        this.gcPacer.add(ct.length);
         if (!payload) {
           throw new SpProtocolError("an SP message from the peer does not authenticate");
         }
@@ -832,21 +864,36 @@ class Session {
         throw new Error(`rx/${id}.part changed under the session (${have} vs ${info.have} bytes)`);
       }
       this.partials.set(id, partial);
+      if (have === 0) this.hashers.set(id, new HashPipe());
       if (this.partials.size > openPartialsMax) {
         const [oldId, old] = this.partials.entries().next().value!;
         this.partials.delete(oldId);
+        this.hashers.get(oldId)?.close();
+        this.hashers.delete(oldId);
         await old.close();
       }
     }
-    if (data.length > 0) await partial.write(offset, data);
+    if (data.length > 0) {
+      await partial.write(offset, data);
+      await this.hashers.get(id)?.update(data);
+    }
     info.have += data.length;
     if (info.have === info.size) {
       this.partials.delete(id);
-      await this.finish(id, hash, partial, info.size);
+      const hasher = this.hashers.get(id);
+      this.hashers.delete(id);
+      const checkedId = hasher ? encodeBase32(await hasher.digest()) : undefined;
+      await this.finish(id, hash, partial, info.size, checkedId);
     }
   }
 
-  async finish(id: string, hash: Uint8Array, partial: PartialPacket, size: number): Promise<void> {
+  async finish(
+    id: string,
+    hash: Uint8Array,
+    partial: PartialPacket,
+    size: number,
+    checkedId?: string,
+  ): Promise<void> {
     this.infosTheirs.delete(id);
     const les: [string, string | number][] = [
       ...this.les(),
@@ -856,7 +903,7 @@ class Session {
       ["Size", size],
       ["FullSize", size],
     ];
-    const ok = await partial.commit();
+    const ok = await partial.commit(checkedId);
     if (!ok) {
       this.refusedIds.add(id);
       this.ctx.log.error("sp-file-bad-checksum", {
