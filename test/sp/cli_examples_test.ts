@@ -97,3 +97,12 @@ Deno.test("the examples of ferry daemon --help and ferry call --help run as prin
     bob.onlinedeadline = 1;
   });
 });
+
+Deno.test("the README's online-session examples are the --help examples run above", async () => {
+  const readme = await Deno.readTextFile(`${REPO_ROOT}/README.md`);
+  const section = readme.split("## Online sessions (NNCP's sync protocol)")[1]!.split("\n## ")[0]!;
+  const block = section.split("```sh\n")[1]!.split("```")[0]!;
+  const lines = block.split("\n").map((l) => l.replace(/\s+#.*$/, "").trim()).filter((l) => l);
+  const help = [...await examples("daemon"), ...await examples("call")];
+  assertEquals(lines, help);
+});
