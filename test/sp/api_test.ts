@@ -15,6 +15,7 @@ import {
   type World,
 } from "../node/_world.ts";
 import { callNode, serveDaemon, type SessionStatus } from "../../src/sp/mod.ts";
+import { ferryArgv } from "./_net.ts";
 import type { NodeContext } from "../../src/node/context.ts";
 
 async function withDaemon(
@@ -136,5 +137,27 @@ Deno.test("callNode reports an unreachable address without throwing", async () =
     assertStringIncludes(r.error ?? "", "cannot reach bob");
     const unknown = await callNode(alice.ctx, { node: "X".repeat(52), addr: "x:1", nice: 255 });
     assertStringIncludes(unknown.error ?? "", "is not a neighbour");
+  });
+});
+
+Deno.test("ferry call draws its status line on a terminal and not in a pipe", async () => {
+  await withWorld(async (w) => {
+    await queue(w, "alice", "bob", "tty.txt", "N");
+    const bob = await nodeContext(w.bob);
+    await withDaemon(bob.ctx, {}, async (addr) => {
+      const argv = ferryArgv(w.alice, ["call", "bob", addr, "--onlinedeadline", "2"]);
+      const line = [Deno.execPath(), ...argv].map((a) => `'${a}'`).join(" ");
+      // util-linux script(1) gives the command a pseudo-terminal.
+      const tty = await new Deno.Command("script", {
+        args: ["-qec", line, "/dev/null"],
+        env: { NO_PROGRESS: "" },
+      }).output();
+      const text = new TextDecoder().decode(tty.stdout);
+      assertEquals(tty.code, 0, text);
+      assertStringIncludes(text, "call bob online: rx ");
+      assertStringIncludes(text, "\x1b[K");
+      const piped = await ferryOk(w.alice, ["call", "bob", addr, "--onlinedeadline", "1"]);
+      assertEquals(piped.stderr.includes("\x1b[K"), false);
+    });
   });
 });
