@@ -198,3 +198,24 @@ Deno.test("maxOnlineTimeSec ends a busy session on time; txOnly sends without re
     }
   });
 });
+
+Deno.test("callNode with autotoss delivers what arrived once the session ends", async () => {
+  await withWorld(async (w) => {
+    await queue(w, "bob", "alice", "tossed.txt", "N");
+    const alice = await nodeContext(w.alice);
+    const bob = await nodeContext(w.bob);
+    await withDaemon(bob.ctx, {}, async (addr) => {
+      const r = await callNode(alice.ctx, {
+        node: IDS.bob,
+        addr,
+        nice: 255,
+        autotoss: true,
+        onlineDeadlineSec: 1,
+      });
+      assertEquals(r.rxPackets, 1);
+    });
+    assertEquals(await Deno.readTextFile(`${w.alice.incoming}/tossed.txt`), "tossed.txt\n");
+    assertEquals(await packetsIn(queueDir(w.alice, "bob", "rx")), []);
+    assertStringIncludes(alice.lines.join("\n"), "sp-autotoss");
+  });
+});
