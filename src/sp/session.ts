@@ -442,7 +442,7 @@ class Session implements SessionLink {
       }
       if (!this.o.rxOnly && this.replies.length < spReplyQueueMax) {
         try {
-          const infos = await this.outgoing!.newInfos();
+          const infos = await this.outgoing!.appearedInfos();
           if (infos.length > 0) {
             this.replies.push(...infos);
             this.notify();
