@@ -65,10 +65,16 @@ export interface PartialPacket {
   /**
    * Checks the complete bytes against the packet id. On a match the packet
    * moves into the inbound area and `true` is returned; otherwise the
-   * partial data is discarded and `false` is returned.
+   * partial data is discarded and `false` is returned. A receiver that
+   * hashed every byte as it wrote it (from offset 0, in order) passes the
+   * id it computed as `checkedId`; the store then compares that instead of
+   * reading the bytes back.
    */
-  commit(): Promise<boolean>;
-  /** Releases the partial, keeping it on disk for a later session. */
+  commit(checkedId?: string): Promise<boolean>;
+  /**
+   * Releases the partial, keeping it on disk for a later session (with
+   * `partLengthIsDone`, a part that holds no byte is removed).
+   */
   close(): Promise<void>;
 }
 
@@ -86,7 +92,24 @@ export interface PacketStore {
    * Opens (or resumes) the partial of an inbound packet of `size` bytes.
    * A persisted partial of a different size is discarded.
    */
-  openIncoming(node: string, id: string, size: number): Promise<PartialPacket>;
+  openIncoming(
+    node: string,
+    id: string,
+    size: number,
+    options?: IncomingOptions,
+  ): Promise<PartialPacket>;
+}
+
+/** How a transport receives into a partial. */
+export interface IncomingOptions {
+  /**
+   * NNCP's `.part` semantics, for transports that receive in order (NNCP's
+   * online protocol): a part file without a resume state holds its first
+   * `length` bytes, as NNCP leaves it, so resumption works across ferry and
+   * NNCP. While such a partial is open its resume state is removed (the
+   * length is the truth); {@linkcode PartialPacket.persist} writes it again.
+   */
+  partLengthIsDone?: boolean;
 }
 
 /** Checks a packet's bytes at `path` against its id. */

@@ -13,6 +13,7 @@
  */
 
 export type {
+  IncomingOptions,
   LinkStore,
   OutgoingPacket,
   PacketReader,
@@ -27,6 +28,7 @@ export {
   encodeState,
   openPartial,
   type PartialOptions,
+  partLengthFragBytes,
 } from "./partial.ts";
 export { openPacketReader } from "./packet_reader.ts";
-export { SpoolLinkStore, spoolOutgoingListedMax, SpoolStore } from "./spool_store.ts";
+export { nockSuffix, SpoolLinkStore, spoolOutgoingListedMax, SpoolStore } from "./spool_store.ts";

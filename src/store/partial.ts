@@ -23,7 +23,12 @@ export interface PartialOptions {
   size: number;
   verifyId: VerifyId;
   log: Logger;
+  /** NNCP's `.part` semantics: see `IncomingOptions.partLengthIsDone` in `contract.ts`. */
+  partLengthIsDone?: boolean;
 }
+
+/** The fragment size recorded for a partial taken over from its length alone. */
+export const partLengthFragBytes = 65536;
 
 /** Opens or resumes the partial of an inbound packet. */
 export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
@@ -44,7 +49,9 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
     o.log.warn("link-partial-short", { id: o.id, bytes: length, state: resume.doneBytes });
     resume = null;
   }
-  if (!resume) {
+  if (o.partLengthIsDone) {
+    resume = await adoptPartLength(o, file, length, resume, statePath);
+  } else if (!resume) {
     await file.truncate(0);
     await Deno.remove(statePath).catch(ignoreNotFound);
   } else if (length > o.size) {
@@ -70,11 +77,12 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
       await writeFileAtomic(statePath, new TextEncoder().encode(encodeState(state)));
       crashPoint("store.persisted");
     },
-    async commit(): Promise<boolean> {
+    async commit(checkedId?: string): Promise<boolean> {
       await file.syncData();
       const size = (await file.stat()).size;
       release();
-      const ok = size === o.size && await o.verifyId(partPath, o.id);
+      const ok = size === o.size &&
+        (checkedId !== undefined ? checkedId === o.id : await o.verifyId(partPath, o.id));
       if (!ok) {
         o.log.warn("link-packet-bad-id", { id: o.id, bytes: size, size: o.size });
         await Deno.remove(partPath).catch(ignoreNotFound);
@@ -94,9 +102,15 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
       await fsyncDir(o.stateDir);
       return true;
     },
-    close(): Promise<void> {
+    async close(): Promise<void> {
+      if (closed) return;
+      // With NNCP's semantics a part that never received a byte leaves nothing behind.
+      const empty = o.partLengthIsDone === true && (await file.stat()).size === 0;
       release();
-      return Promise.resolve();
+      if (empty) {
+        await Deno.remove(partPath).catch(ignoreNotFound);
+        await Deno.remove(statePath).catch(ignoreNotFound);
+      }
     },
   };
 }
@@ -108,6 +122,35 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
 export async function discardPartial(stateDir: string, id: string): Promise<void> {
   await Deno.remove(`${stateDir}/${id}.part`).catch(ignoreNotFound);
   await Deno.remove(`${stateDir}/${id}.state`).catch(ignoreNotFound);
+}
+
+/**
+ * NNCP's view of a part file: its length is what was received. A resume
+ * state, when there is one, is the durable point: the part is cut back to
+ * it, then the state is removed so that the length alone counts from here on.
+ */
+async function adoptPartLength(
+  o: PartialOptions,
+  file: Deno.FsFile,
+  length: number,
+  resume: ResumeState | null,
+  statePath: string,
+): Promise<ResumeState | null> {
+  let done = length;
+  if (resume) done = resume.doneBytes;
+  if (done > o.size) {
+    o.log.warn("link-partial-too-long", { id: o.id, bytes: done, size: o.size });
+    done = 0;
+  }
+  if (done !== length) await file.truncate(done);
+  if (resume) await Deno.remove(statePath).catch(ignoreNotFound);
+  if (done === 0) return null;
+  return {
+    size: o.size,
+    fragBytes: resume?.fragBytes ?? partLengthFragBytes,
+    doneBytes: done,
+    bitmap: new Uint8Array(8),
+  };
 }
 
 /** Renders a resume state as its JSON text. */
