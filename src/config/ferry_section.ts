@@ -8,6 +8,7 @@
  *   name: shed            # how this node calls itself (`ferry pubkey`)
  *   log-level: info       # error, warn, info or debug
  *   toss: { cycle-sec: 60, seen: true }
+ *   daemon: { bind: ["[::]:5400"] }   # see ferry_online.ts
  * }
  * ```
  * @module
@@ -24,6 +25,13 @@ import {
   readSyncFolders,
   type SyncFolderSettings,
 } from "./ferry_media.ts";
+import {
+  announceGapSecDefault,
+  type CallOnAnnounceSettings,
+  type DaemonSettings,
+  readCallOnAnnounce,
+  readDaemon,
+} from "./ferry_online.ts";
 
 /** Settings of the toss loop the agent runs. */
 export interface TossSettings {
@@ -43,6 +51,9 @@ export interface FerrySettings {
   syncFolders: SyncFolderSettings[];
   links: LinkSettings[];
   queues: QueueSettings[];
+  /** The daemon the agent runs; absent: the agent does not listen. */
+  daemon?: DaemonSettings;
+  callOnAnnounce: CallOnAnnounceSettings;
 }
 
 /** Defaults used when a key is absent. */
@@ -53,10 +64,21 @@ export const FERRY_DEFAULTS: FerrySettings = {
   syncFolders: [],
   links: [],
   queues: [],
+  callOnAnnounce: { except: [], minGapSec: announceGapSecDefault },
 };
 
 const LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
-const KNOWN = ["name", "log-level", "toss", "media", "sync-folders", "links", "queues"] as const;
+const KNOWN = [
+  "name",
+  "log-level",
+  "toss",
+  "media",
+  "sync-folders",
+  "links",
+  "queues",
+  "daemon",
+  "call-on-announce",
+] as const;
 
 /** Reads the `ferry` section (absent is fine: all defaults). */
 export function readFerrySection(
@@ -103,5 +125,8 @@ export function readFerrySection(
   out.syncFolders = readSyncFolders(issues, section, neighNames);
   out.links = readLinks(issues, section, neighNames);
   out.queues = readQueues(issues, section);
+  const daemon = readDaemon(issues, section);
+  if (daemon) out.daemon = daemon;
+  out.callOnAnnounce = readCallOnAnnounce(issues, section, neighNames);
   return out;
 }
