@@ -33,6 +33,7 @@ import { Kick, sleep } from "./kick.ts";
 import { parseWindows, windowState } from "./schedule.ts";
 import { sweepAgentTemps } from "./sweep.ts";
 import { type AgentStatus, type LinkState, writeAgentStatus } from "./status.ts";
+import { OnlineAgent, type OnlineEngine } from "./online.ts";
 
 /** First pause after a link error; doubles up to {@linkcode linkRetryMsMax}. */
 export const linkRetryMsMin = 2_000;
@@ -49,6 +50,8 @@ export const agentExecTimeoutMs = 3_600_000;
 export interface AgentOptions {
   signal: AbortSignal;
   notifier?: Notifier;
+  /** The SP engine for the daemon, calls and announcements. */
+  engine?: OnlineEngine;
 }
 
 function budgetSec(ms: number): number | null {
@@ -119,6 +122,19 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
   settings.links.forEach((link, i) =>
     loops.push(linkLoop(ctx, link, status.links[i]!, signal, kick, saveStatus))
   );
+  if (options.engine) {
+    const online = new OnlineAgent(
+      ctx,
+      options.engine,
+      signal,
+      () => void saveStatus(),
+      () => kick.kick(),
+    );
+    status.sessions = online.state.sessions;
+    status.calls = online.state.calls;
+    status.discovered = online.state.discovered;
+    loops.push(...online.loops());
+  }
   loops.push(heartbeat(notifier, signal, saveStatus));
   await saveStatus();
   notifier.send(
