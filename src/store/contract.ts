@@ -86,7 +86,24 @@ export interface PacketStore {
    * Opens (or resumes) the partial of an inbound packet of `size` bytes.
    * A persisted partial of a different size is discarded.
    */
-  openIncoming(node: string, id: string, size: number): Promise<PartialPacket>;
+  openIncoming(
+    node: string,
+    id: string,
+    size: number,
+    options?: IncomingOptions,
+  ): Promise<PartialPacket>;
+}
+
+/** How a transport receives into a partial. */
+export interface IncomingOptions {
+  /**
+   * NNCP's `.part` semantics, for transports that receive in order (NNCP's
+   * online protocol): a part file without a resume state holds its first
+   * `length` bytes, as NNCP leaves it, so resumption works across ferry and
+   * NNCP. While such a partial is open its resume state is removed (the
+   * length is the truth); {@linkcode PartialPacket.persist} writes it again.
+   */
+  partLengthIsDone?: boolean;
 }
 
 /** Checks a packet's bytes at `path` against its id. */

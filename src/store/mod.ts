@@ -13,6 +13,7 @@
  */
 
 export type {
+  IncomingOptions,
   LinkStore,
   OutgoingPacket,
   PacketReader,
@@ -21,6 +22,12 @@ export type {
   ResumeState,
   VerifyId,
 } from "./contract.ts";
-export { decodeState, encodeState, openPartial, type PartialOptions } from "./partial.ts";
+export {
+  decodeState,
+  encodeState,
+  openPartial,
+  type PartialOptions,
+  partLengthFragBytes,
+} from "./partial.ts";
 export { openPacketReader } from "./packet_reader.ts";
-export { SpoolLinkStore, spoolOutgoingListedMax, SpoolStore } from "./spool_store.ts";
+export { nockSuffix, SpoolLinkStore, spoolOutgoingListedMax, SpoolStore } from "./spool_store.ts";

@@ -22,7 +22,12 @@ export interface PartialOptions {
   size: number;
   verifyId: VerifyId;
   log: Logger;
+  /** NNCP's `.part` semantics: see `IncomingOptions.partLengthIsDone` in `contract.ts`. */
+  partLengthIsDone?: boolean;
 }
+
+/** The fragment size recorded for a partial taken over from its length alone. */
+export const partLengthFragBytes = 65536;
 
 /** Opens or resumes the partial of an inbound packet. */
 export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
@@ -43,7 +48,9 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
     o.log.warn("link-partial-short", { id: o.id, bytes: length, state: resume.doneBytes });
     resume = null;
   }
-  if (!resume) {
+  if (o.partLengthIsDone) {
+    resume = await adoptPartLength(o, file, length, resume, statePath);
+  } else if (!resume) {
     await file.truncate(0);
     await Deno.remove(statePath).catch(ignoreNotFound);
   } else if (length > o.size) {
@@ -94,6 +101,35 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
       release();
       return Promise.resolve();
     },
+  };
+}
+
+/**
+ * NNCP's view of a part file: its length is what was received. A resume
+ * state, when there is one, is the durable point: the part is cut back to
+ * it, then the state is removed so that the length alone counts from here on.
+ */
+async function adoptPartLength(
+  o: PartialOptions,
+  file: Deno.FsFile,
+  length: number,
+  resume: ResumeState | null,
+  statePath: string,
+): Promise<ResumeState | null> {
+  let done = length;
+  if (resume) done = resume.doneBytes;
+  if (done > o.size) {
+    o.log.warn("link-partial-too-long", { id: o.id, bytes: done, size: o.size });
+    done = 0;
+  }
+  if (done !== length) await file.truncate(done);
+  if (resume) await Deno.remove(statePath).catch(ignoreNotFound);
+  if (done === 0) return null;
+  return {
+    size: o.size,
+    fragBytes: resume?.fragBytes ?? partLengthFragBytes,
+    doneBytes: done,
+    bitmap: new Uint8Array(8),
   };
 }
 

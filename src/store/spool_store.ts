@@ -13,7 +13,14 @@ import type { Spool } from "../spool/mod.ts";
 import { idOfFile } from "../xfer/mod.ts";
 import { openPartial } from "./partial.ts";
 import { openPacketReader } from "./packet_reader.ts";
-import type { OutgoingPacket, PacketReader, PacketStore, PartialPacket } from "./contract.ts";
+import type {
+  IncomingOptions,
+  OutgoingPacket,
+  PacketReader,
+  PacketStore,
+  PartialPacket,
+} from "./contract.ts";
+import { fsyncDir } from "../fsutil/mod.ts";
 
 /** Outgoing packets listed per session scan at most. */
 export const spoolOutgoingListedMax = 100_000;
@@ -50,7 +57,12 @@ export class SpoolStore implements PacketStore {
     return await this.#spool.has(node, "rx", id) || await this.#spool.isSeen(node, id);
   }
 
-  async openIncoming(node: string, id: string, size: number): Promise<PartialPacket> {
+  async openIncoming(
+    node: string,
+    id: string,
+    size: number,
+    options: IncomingOptions = {},
+  ): Promise<PartialPacket> {
     await this.#spool.ensure(node, "rx");
     const dir = this.#spool.dir(node, "rx");
     return await openPartial({
@@ -60,9 +72,40 @@ export class SpoolStore implements PacketStore {
       size,
       verifyId: async (path, want) => (await idOfFile(path)) === want,
       log: this.#log,
+      partLengthIsDone: options.partLengthIsDone ?? false,
     });
   }
+
+  /**
+   * Settles `rx/<id>.nock`, a packet NNCP received completely but has not
+   * checked yet: its bytes are checked against the id; a match moves it into
+   * `rx/` (true), a mismatch removes it (false). Null when there is none.
+   */
+  async checkUnchecked(node: string, id: string): Promise<boolean | null> {
+    const dir = this.#spool.dir(node, "rx");
+    const path = `${dir}/${id}${nockSuffix}`;
+    try {
+      await Deno.stat(path);
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return null;
+      throw err;
+    }
+    if ((await idOfFile(path)) !== id) {
+      this.#log.warn("store-nock-bad-id", { node, id, path });
+      await Deno.remove(path).catch(() => {});
+      await fsyncDir(dir);
+      return false;
+    }
+    const final = `${dir}/${id}`;
+    if (await Deno.stat(final).then(() => true, () => false)) await Deno.remove(path);
+    else await Deno.rename(path, final);
+    await fsyncDir(dir);
+    return true;
+  }
 }
+
+/** NNCP's suffix of a received packet not yet checked against its id. */
+export const nockSuffix = ".nock";
 
 /** The name the link protocol used for {@linkcode SpoolStore}. */
 export const SpoolLinkStore = SpoolStore;

@@ -19,6 +19,7 @@ import { registerCheck } from "./check.ts";
 import { registerMedia } from "./media.ts";
 import { registerLink } from "./link.ts";
 import { registerAgent } from "./agent.ts";
+import { registerCall, registerDaemon } from "./online.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -34,6 +35,8 @@ export const COMMANDS: RegisterCommand[] = [
   registerMedia,
   registerLink,
   registerAgent,
+  registerDaemon,
+  registerCall,
   registerStat,
   registerCheck,
   registerLog,
