@@ -33,7 +33,7 @@ import { Kick, sleep } from "./kick.ts";
 import { parseWindows, windowState } from "./schedule.ts";
 import { sweepAgentTemps } from "./sweep.ts";
 import { type AgentStatus, type LinkState, writeAgentStatus } from "./status.ts";
-import { OnlineAgent, type OnlineEngine } from "./online.ts";
+import { OnlineAgent, type OnlineEngine, spEngine } from "./online.ts";
 
 /** First pause after a link error; doubles up to {@linkcode linkRetryMsMax}. */
 export const linkRetryMsMin = 2_000;
@@ -50,7 +50,7 @@ export const agentExecTimeoutMs = 3_600_000;
 export interface AgentOptions {
   signal: AbortSignal;
   notifier?: Notifier;
-  /** The SP engine for the daemon, calls and announcements. */
+  /** The SP engine for the daemon and calls (default: ferry's own, `src/sp/`). */
   engine?: OnlineEngine;
 }
 

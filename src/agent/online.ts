@@ -22,61 +22,25 @@ import {
   McdReceiver,
   sendAnnouncements,
 } from "../mcd/mod.ts";
+import {
+  callNode,
+  type CallOptions,
+  type DaemonOptions,
+  serveDaemon,
+  type SessionResult,
+  type SessionStatus,
+} from "../sp/mod.ts";
 import { sleep } from "./kick.ts";
 import type { CallState, SessionState } from "./status.ts";
 
-/** A session's progress as the SP engine reports it. */
-export interface EngineStatus {
-  peer: string;
-  direction: "call" | "answer";
-  rxBytes: number;
-  txBytes: number;
-  rxRate: number;
-  txRate: number;
-  etaSec?: number;
-  state: string;
-}
-
-/** How a call ended, as the SP engine reports it. */
-export interface EngineResult {
-  peer: string;
-  ok: boolean;
-  rxPackets: number;
-  txPackets: number;
-  rxBytes: number;
-  txBytes: number;
-  error?: string;
-}
-
-/** What the agent asks of one call. */
-export interface EngineCall {
-  node: string;
-  addr: string;
-  nice: number;
-  rxOnly?: boolean;
-  txOnly?: boolean;
-  onlineDeadlineSec?: number;
-  maxOnlineTimeSec?: number;
-  autotoss?: boolean;
-  signal?: AbortSignal;
-  onStatus?: (s: EngineStatus) => void;
-}
-
-/** What the agent asks of the daemon. */
-export interface EngineDaemon {
-  bind: string[];
-  maxConn: number;
-  nice: number;
-  autotoss?: boolean;
-  signal: AbortSignal;
-  onStatus?: (s: EngineStatus) => void;
-}
-
 /** The SP engine: `callNode` and `serveDaemon` of `src/sp/`. */
 export interface OnlineEngine {
-  callNode(ctx: NodeContext, opts: EngineCall): Promise<EngineResult>;
-  serveDaemon(ctx: NodeContext, opts: EngineDaemon): Promise<void>;
+  callNode(ctx: NodeContext, opts: CallOptions): Promise<SessionResult>;
+  serveDaemon(ctx: NodeContext, opts: DaemonOptions): Promise<void>;
 }
+
+/** The real engine. */
+export const spEngine: OnlineEngine = { callNode, serveDaemon };
 
 /** First pause after the daemon failed; doubles up to {@linkcode daemonRetryMsMax}. */
 export const daemonRetryMsMin = 2_000;
@@ -187,7 +151,7 @@ export class OnlineAgent {
   }
 
   /** A status callback keeping one entry per session in {@linkcode state}. */
-  #tracker(direction: "call" | "answer"): (s: EngineStatus) => void {
+  #tracker(direction: "call" | "answer"): (s: SessionStatus) => void {
     const byPeer = new Map<string, SessionState>();
     return (s) => {
       // The daemon reports many sessions through one callback: one entry per peer while it lasts.
@@ -313,9 +277,9 @@ export class OnlineAgent {
   async place(
     n: Neighbour,
     addrs: string[],
-    opts: Omit<EngineCall, "node" | "addr" | "signal" | "onStatus">,
+    opts: Omit<CallOptions, "node" | "addr" | "signal" | "onStatus">,
     why: string,
-  ): Promise<EngineResult | null> {
+  ): Promise<SessionResult | null> {
     const { ctx, signal } = this;
     if (this.#busy.has(n.idText)) return null;
     if (addrs.length === 0) {
@@ -323,7 +287,7 @@ export class OnlineAgent {
       return null;
     }
     this.#busy.add(n.idText);
-    let last: EngineResult | null = null;
+    let last: SessionResult | null = null;
     try {
       for (const addr of addrs) {
         if (signal.aborted) break;

@@ -5,22 +5,17 @@
  */
 import { assert, assertEquals } from "../assert.ts";
 import { IDS, nncp, nodeContext, withWorld } from "../node/_world.ts";
-import {
-  announcePort,
-  type EngineCall,
-  type EngineResult,
-  OnlineAgent,
-  type OnlineEngine,
-} from "../../src/agent/online.ts";
+import { announcePort, OnlineAgent, type OnlineEngine } from "../../src/agent/online.ts";
 import type { NodeContext } from "../../src/node/context.ts";
+import type { CallOptions, SessionResult } from "../../src/sp/mod.ts";
 
 /** Records calls; each takes `holdMs`; refuses a node id that is not a neighbour, as the engine does. */
 class RecordingEngine implements OnlineEngine {
-  calls: (EngineCall & { at: number })[] = [];
+  calls: (CallOptions & { at: number })[] = [];
   active = 0;
   maxActive = 0;
   constructor(readonly holdMs = 0, readonly ok = true) {}
-  async callNode(ctx: NodeContext, opts: EngineCall): Promise<EngineResult> {
+  async callNode(ctx: NodeContext, opts: CallOptions): Promise<SessionResult> {
     if (!ctx.config.neighById.has(opts.node)) throw new Error(`unknown node ${opts.node}`);
     this.calls.push({ ...opts, at: Date.now() });
     this.active++;
