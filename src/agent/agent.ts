@@ -103,6 +103,9 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
     links: settings.links.map((l) => l.node).join(",") || undefined,
     media: settings.media ? "watching" : undefined,
     syncFolders: settings.syncFolders.length || undefined,
+    daemon: settings.daemon?.bind.join(",") || undefined,
+    mcdListen: ctx.config.mcdListen.map((r) => r.source).join(",") || undefined,
+    mcdSend: ctx.config.mcdSend.map((m) => m.ifaces.source).join(",") || undefined,
   });
   const loops: Promise<void>[] = [];
   loops.push(tossLoop(ctx, status, kick, signal, saveStatus));
@@ -122,10 +125,10 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
   settings.links.forEach((link, i) =>
     loops.push(linkLoop(ctx, link, status.links[i]!, signal, kick, saveStatus))
   );
-  if (options.engine) {
+  {
     const online = new OnlineAgent(
       ctx,
-      options.engine,
+      options.engine ?? spEngine,
       signal,
       () => void saveStatus(),
       () => kick.kick(),
