@@ -93,8 +93,17 @@ export class NsProcess {
 
   /** Starts `cmd args` in `ns` (`ip netns exec` runs it in place, so the pid is the program's). */
   static start(ns: string, cmd: string, args: string[], logFile: string): NsProcess {
-    const child = new Deno.Command("ip", {
-      args: ["netns", "exec", ns, cmd, ...args],
+    return NsProcess.#spawn("ip", ["netns", "exec", ns, cmd, ...args], logFile);
+  }
+
+  /** Starts `cmd args` in the test's own namespace. */
+  static startHere(cmd: string, args: string[], logFile: string): NsProcess {
+    return NsProcess.#spawn(cmd, args, logFile);
+  }
+
+  static #spawn(cmd: string, args: string[], logFile: string): NsProcess {
+    const child = new Deno.Command(cmd, {
+      args,
       env: { NO_PROGRESS: "1" },
       stdin: "null",
       stdout: "piped",
