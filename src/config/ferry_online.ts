@@ -8,7 +8,7 @@
  * daemon: {
  *   bind: ["[::]:5400"]   # where to listen (default: [::]:5400, like nncp-daemon)
  *   maxconn: 128          # sessions served at once
- *   nice: MAX             # only exchange packets at most this nice
+ *   nice: "MAX"           # only exchange packets at most this nice
  *   autotoss: true        # toss what arrives during a session
  * }
  * call-on-announce: {

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../assert.ts";
-import { NNCP_VECTORS, run } from "../helpers.ts";
+import Hjson from "hjson";
+import { NNCP_VECTORS, REPO_ROOT, run } from "../helpers.ts";
 import { ConfigError, parseConfig } from "../../src/config/mod.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -308,3 +309,34 @@ for (const [what, change, path, includes, nncpRefuses] of FAULTS) {
     if (nncpRefuses) assertEquals(await nncpAccepts(c), false, "NNCP accepts it, ferry should too");
   });
 }
+
+Deno.test("config: the README's online example is a valid configuration for ferry and NNCP", async () => {
+  const readme = await Deno.readTextFile(`${REPO_ROOT}/README.md`);
+  const section = readme.slice(readme.indexOf("## Online calls and LAN discovery"));
+  const block = /```hjson\n([\s\S]*?)```/.exec(section)![1]!;
+  const example = Hjson.parse(`{${block}}`) as Json;
+  const c = await alice();
+  // The example's neighbour, with real keys: bob's stanza under the name "house".
+  c.neigh.house = { ...c.neigh.bob, ...example.neigh.house };
+  delete c.neigh.bob;
+  c["mcd-listen"] = example["mcd-listen"];
+  c["mcd-send"] = example["mcd-send"];
+  c.ferry = {
+    ...example.ferry,
+    "call-on-announce": { ...example.ferry["call-on-announce"], except: ["carol"] },
+  };
+  for (const area of Object.values(c.areas ?? {}) as Json[]) {
+    area.subs = area.subs.filter((s: string) => s !== "bob");
+  }
+  for (const n of Object.values(c.neigh) as Json[]) {
+    if (n.via) n.via = n.via.map((v: string) => v === "bob" ? "house" : v);
+  }
+  const { config } = parseConfig(JSON.stringify(c), "readme.hjson");
+  const house = config.neigh.get("house")!;
+  assertEquals(house.calls.map((x) => [x.cron.text, x.nice, x.whenTxExists, x.xx, x.addr]), [
+    ["*/10 * * * *", 96, true, undefined, undefined],
+    ["0 3 * * *", 255, false, "rx", "house.lan:5400"],
+  ]);
+  assertEquals(config.ferry.daemon?.maxConn, 16);
+  assert(await nncpAccepts(c), "NNCP refuses the README example");
+});
