@@ -20,6 +20,10 @@ export const spHeadBytes = 4;
 export const spFileOverheadBytes = 32 + 8 + 4;
 /** Bytes of file data in one FILE packet, so head + FILE fits one payload. */
 export const spFileChunkBytes = spPayloadBytesMax - spHeadBytes - spFileOverheadBytes;
+/** Bytes of an outgoing packet read at once (16 FILE chunks). */
+export const spReadAheadBytes = 16 * spFileChunkBytes;
+/** Bytes moved between two young-generation collections (when the runtime allows them). */
+export const spGcIntervalBytes = 4 * 1024 * 1024;
 /** Largest envelope payload accepted from a peer (NNCP reads at most 1<<17 per envelope). */
 export const spEnvelopeBytesMax = 1 << 17;
 /** Bytes of the envelope before its payload: magic and length. */

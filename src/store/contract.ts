@@ -65,10 +65,13 @@ export interface PartialPacket {
   /**
    * Checks the complete bytes against the packet id. On a match the packet
    * moves into the inbound area and `true` is returned; otherwise the
-   * partial data is discarded and `false` is returned.
+   * partial data is discarded and `false` is returned. A receiver that
+   * hashed every byte as it wrote it (from offset 0, in order) passes the
+   * id it computed as `checkedId`; the store then compares that instead of
+   * reading the bytes back.
    */
-  commit(): Promise<boolean>;
-  /** Releases the partial, keeping it on disk for a later session. */
+  commit(checkedId?: string): Promise<boolean>;
+  /** Releases the partial, keeping it on disk for a later session (an empty one is removed). */
   close(): Promise<void>;
 }
 

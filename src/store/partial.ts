@@ -75,11 +75,12 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
       await file.syncData();
       await writeFileAtomic(statePath, new TextEncoder().encode(encodeState(state)));
     },
-    async commit(): Promise<boolean> {
+    async commit(checkedId?: string): Promise<boolean> {
       await file.syncData();
       const size = (await file.stat()).size;
       release();
-      const ok = size === o.size && await o.verifyId(partPath, o.id);
+      const ok = size === o.size &&
+        (checkedId !== undefined ? checkedId === o.id : await o.verifyId(partPath, o.id));
       if (!ok) {
         o.log.warn("link-packet-bad-id", { id: o.id, bytes: size, size: o.size });
         await Deno.remove(partPath).catch(ignoreNotFound);
@@ -97,9 +98,15 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
       await fsyncDir(o.stateDir);
       return true;
     },
-    close(): Promise<void> {
+    async close(): Promise<void> {
+      if (closed) return;
+      // A partial that never received a byte leaves nothing behind.
+      const empty = (await file.stat()).size === 0;
       release();
-      return Promise.resolve();
+      if (empty) {
+        await Deno.remove(partPath).catch(ignoreNotFound);
+        await Deno.remove(statePath).catch(ignoreNotFound);
+      }
     },
   };
 }

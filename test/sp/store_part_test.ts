@@ -99,3 +99,19 @@ Deno.test("a .nock NNCP left is checked: a match enters rx/, a mismatch is remov
     assertEquals(await store.checkUnchecked(PEER, badId), null);
   });
 });
+
+Deno.test("commit with the id the receiver hashed skips the read-back; a wrong one discards", async () => {
+  await withTempDir(async (dir) => {
+    const { store, rx } = await setup(dir);
+    const data = bytes(9_000, 6);
+    const id = encodeBase32(await mthOfBytes(data));
+    const wrong = await store.openIncoming(PEER, id, data.length, { partLengthIsDone: true });
+    await wrong.write(0, data);
+    assertEquals(await wrong.commit(encodeBase32(bytes(32, 7))), false);
+    assertEquals(await Deno.stat(`${rx}/${id}.part`).then(() => true, () => false), false);
+    const right = await store.openIncoming(PEER, id, data.length, { partLengthIsDone: true });
+    await right.write(0, data);
+    assertEquals(await right.commit(id), true);
+    assertEquals(await Deno.readFile(`${rx}/${id}`), data);
+  });
+});

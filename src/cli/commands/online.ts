@@ -91,7 +91,7 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
     .addHelpText(
       "after",
       "\nExamples:\n  ferry daemon --bind 127.0.0.1:5400 --autotoss\n" +
-        "  socat TCP-LISTEN:5400,fork,reuseaddr EXEC:'ferry daemon --inetd'\n",
+        "  socat TCP-LISTEN:5400,bind=127.0.0.1,reuseaddr,fork EXEC:'ferry daemon --inetd'\n",
     )
     .action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
       const nice = cliNice(String(opts.nice));
@@ -151,8 +151,8 @@ export function registerCall(program: Command, ctx: CliContext): void {
     .option("--autotoss", "toss what arrived once the session ends")
     .addHelpText(
       "after",
-      "\nExamples:\n  ferry call house\n  ferry call house:lan --rx --onlinedeadline 5\n" +
-        "  ferry call shed '|ssh shed ferry daemon --inetd'\n",
+      "\nExamples:\n  ferry call bob\n  ferry call bob:lan --rx --onlinedeadline 5\n" +
+        "  ferry call bob '|socat - TCP:127.0.0.1:5400'\n",
     )
     .action(async (
       target: string,
