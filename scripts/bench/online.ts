@@ -16,7 +16,7 @@
  */
 
 import type { BenchContext, BenchTable } from "./_harness.ts";
-import { measure, mib } from "./_harness.ts";
+import { measure, type Measured, mib } from "./_harness.ts";
 import { FERRY_V8_FLAGS } from "./packet.ts";
 
 const MiB = 1024 * 1024;
@@ -26,6 +26,8 @@ const timeRatioMax = 1.5;
 const rssKiBMax = 128 * 1024;
 /** Longest wait for a daemon to listen, ms. */
 const listenWaitMs = 30_000;
+/** Characters of a failed run's standard error shown. */
+const stderrTailChars = 4000;
 /** Seconds of idle after which both callers end a session. */
 const idleSec = 1;
 
@@ -141,11 +143,17 @@ async function once(
       stdout: "null",
       stderr: "piped",
     }).spawn();
-  const drained = d.stderr.pipeTo(new WritableStream());
+  // The daemon's last words, for the error when a run fails.
+  let daemonTail = "";
+  const drained = d.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({
+      write: (t) => void (daemonTail = (daemonTail + t).slice(-stderrTailChars)),
+    }),
+  );
   try {
     await waitListening(port);
     ctx.say(`online: ${caller} call → ${daemon} daemon`);
-    const m = caller === "nncp"
+    const m: Measured = caller === "nncp"
       ? await measure("nncp-call", [
         "-cfg",
         w.cfg.alice,
