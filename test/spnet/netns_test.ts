@@ -60,26 +60,59 @@ Deno.test({
         const waiting = await packets(alice, "bob", "tx");
         assertEquals(waiting.length, 2);
 
-        const daemon = NsProcess.start(
-          b.ns,
-          "nncp-daemon",
-          ["-cfg", bob.cfg, "-bind", "[::]:5400", "-autotoss", "-debug"],
-          `${root}/daemon.log`,
-        );
         const agent = ferryIn(a.ns, alice, ["agent"], `${root}/agent.log`);
+        let daemon: NsProcess | undefined;
         try {
+          // Hostile neighbours first: garbage and a stranger's announcement on the link.
+          await waitFor(
+            async () => (await agent.log()).includes(`mcd-listen iface=${a.iface}`),
+            sessionWaitMs,
+            () => agent.log(),
+          );
+          const noise = await run("ip", [
+            "netns",
+            "exec",
+            b.ns,
+            Deno.execPath(),
+            "eval",
+            `import dgram from "node:dgram";
+             const s = dgram.createSocket({ type: "udp6" });
+             const to = "ff02::4e4e:4350%${b.iface}";
+             const stranger = new Uint8Array(40).fill(0x11);
+             stranger.set([0x4e, 0x4e, 0x43, 0x50, 0x44, 0, 0, 1]);
+             for (const d of [new TextEncoder().encode("hello"), new Uint8Array(40), stranger, new Uint8Array(9000)]) {
+               await new Promise((r) => s.send(d, 5400, to, r));
+             }
+             s.close();`,
+          ]);
+          assertEquals(noise.code, 0, noise.stderr);
+          await waitFor(
+            async () => (await agent.log()).includes("mcd-unknown-node"),
+            sessionWaitMs,
+            () => agent.log(),
+          );
+          daemon = NsProcess.start(
+            b.ns,
+            "nncp-daemon",
+            ["-cfg", bob.cfg, "-bind", "[::]:5400", "-autotoss", "-debug"],
+            `${root}/daemon.log`,
+          );
           await waitFor(
             async () =>
               (await packets(alice, "bob", "tx")).length === 0 &&
               (await Deno.readTextFile(`${bob.incoming}/letter.txt`).catch(() => "")) !== "",
             sessionWaitMs,
-            async () => `agent:\n${await agent.log()}\ndaemon:\n${await daemon.log()}`,
+            async () => `agent:\n${await agent.log()}\ndaemon:\n${await daemon?.log()}`,
           );
         } finally {
           await agent.stop();
-          await daemon.stop();
+          await daemon?.stop();
         }
         const log = await agent.log();
+        // The garbage was dropped quietly (debug), the stranger never became an address.
+        assert(/debug mcd-malformed .*40 bytes|debug mcd-malformed .*magic/.test(log), log);
+        assert(/debug mcd-malformed .*5 bytes, expected 40/.test(log), log);
+        assert(!/mcd-add node=(?!bob)/.test(log), log);
         // Found by the announcement, on the veth link, and called because packets waited.
         assert(
           new RegExp(`mcd-add node=bob addr=\\S*fe80::[0-9a-f:]+%${a.iface}\\]:5400`).test(log),
