@@ -29,6 +29,7 @@ import {
   serveDaemon,
   type SessionResult,
   type SessionStatus,
+  spHandshakeTimeoutMs,
 } from "../sp/mod.ts";
 import { sleep } from "./kick.ts";
 import type { CallState, SessionState } from "./status.ts";
@@ -48,6 +49,8 @@ export const daemonRetryMsMin = 2_000;
 export const daemonRetryMsMax = 60_000;
 /** Longest single sleep of a call loop (it looks at the clock again after it). */
 export const callSleepMsMax = 3_600_000;
+/** A session still in its handshake after this long is counted as ended (it was refused). */
+export const handshakeStaleMs = 2 * spHandshakeTimeoutMs;
 /** Sessions listed in the status at once (finished ones are dropped first). */
 export const sessionsShownMax = 64;
 
@@ -154,9 +157,16 @@ export class OnlineAgent {
   #tracker(direction: "call" | "answer"): (s: SessionStatus) => void {
     const byPeer = new Map<string, SessionState>();
     return (s) => {
-      // The daemon reports many sessions through one callback: one entry per peer while it lasts.
-      let entry = direction === "answer" ? byPeer.get(s.peer) : byPeer.get("");
-      if (!entry || entry.state === "done") {
+      // The daemon reports many sessions through one callback: one entry per peer while it
+      // lasts; a session reports "unknown" until its handshake names the peer.
+      const key = direction === "answer" ? s.peer : "";
+      let entry = byPeer.get(key);
+      if ((!entry || isFinished(entry.state)) && key !== "unknown" && byPeer.has("unknown")) {
+        entry = byPeer.get("unknown")!;
+        byPeer.delete("unknown");
+        byPeer.set(key, entry);
+      }
+      if (!entry || isFinished(entry.state)) {
         entry = {
           id: ++this.#sessionSeq,
           peer: this.#nameOf(s.peer),
@@ -168,13 +178,10 @@ export class OnlineAgent {
           rxRate: 0,
           txRate: 0,
         };
-        byPeer.set(direction === "answer" ? s.peer : "", entry);
-        this.state.sessions.push(entry);
-        while (this.state.sessions.length > sessionsShownMax) {
-          const i = this.state.sessions.findIndex((x) => x.state === "done");
-          this.state.sessions.splice(i >= 0 ? i : 0, 1);
-        }
+        byPeer.set(key, entry);
+        this.#addSession(entry);
       }
+      entry.peer = this.#nameOf(s.peer);
       entry.state = s.state;
       entry.rxBytes = s.rxBytes;
       entry.txBytes = s.txBytes;
@@ -187,6 +194,22 @@ export class OnlineAgent {
     };
   }
 
+  /** Adds a session; finished ones and handshakes that never completed make room first. */
+  #addSession(entry: SessionState): void {
+    const list = this.state.sessions;
+    const now = Date.now();
+    for (const x of list) {
+      if (x.state === "handshake" && now - Date.parse(x.updatedAt ?? x.since) > handshakeStaleMs) {
+        x.state = "finished";
+      }
+    }
+    list.push(entry);
+    while (list.length > sessionsShownMax) {
+      const i = list.findIndex((x) => isFinished(x.state));
+      list.splice(i >= 0 ? i : 0, 1);
+    }
+  }
+
   #nameOf(peer: string): string {
     return this.ctx.config.neighById.get(peer)?.name ?? peer;
   }
@@ -194,7 +217,7 @@ export class OnlineAgent {
   /** Drops finished sessions of a call from the status. */
   #endSessions(peer: string): void {
     for (const s of this.state.sessions) {
-      if (s.peer === peer && s.direction === "call") s.state = "done";
+      if (s.peer === peer && s.direction === "call") s.state = "finished";
     }
   }
 
@@ -375,6 +398,11 @@ export class OnlineAgent {
       autotoss: false,
     }, `announced on ${a.iface}`);
   }
+}
+
+/** True for a session that has ended. */
+export function isFinished(state: string): boolean {
+  return state === "finished";
 }
 
 /**

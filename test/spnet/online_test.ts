@@ -210,3 +210,51 @@ Deno.test("online: the announced port is that of a wildcard or link-local bind",
   assertEquals(announcePort(["[fe80::1%eth0]:5403"]), 5403);
   assertEquals(announcePort(["127.0.0.1:5401", "[::1]:5400"]), undefined);
 });
+
+Deno.test("online: daemon sessions are tracked per peer from handshake to finish", async () => {
+  await withWorld(async (w) => {
+    const { ctx } = await nodeContext(w.alice);
+    const stop = new AbortController();
+    const seen: string[][] = [];
+    let agent: OnlineAgent | undefined;
+    const snapshot = () =>
+      seen.push(agent!.state.sessions.map((s) => `${s.peer}/${s.direction}/${s.state}`));
+    const engine: OnlineEngine = {
+      callNode: () => Promise.reject(new Error("no calls here")),
+      serveDaemon: (_ctx, opts) => {
+        const st = (peer: string, state: string, rx = 0) =>
+          opts.onStatus!({
+            peer,
+            direction: "answer",
+            rxBytes: rx,
+            txBytes: 0,
+            rxRate: 0,
+            txRate: 0,
+            state,
+          });
+        st("unknown", "handshake");
+        snapshot();
+        st(IDS.bob, "online", 100);
+        snapshot();
+        st(IDS.bob, "finished", 200);
+        snapshot();
+        st(IDS.bob, "handshake");
+        snapshot();
+        return new Promise((r) => opts.signal.addEventListener("abort", () => r()));
+      },
+    };
+    agent = new OnlineAgent(ctx, engine, stop.signal);
+    const loops = agent.loops();
+    stop.abort();
+    await Promise.all(loops);
+    assertEquals(seen, [
+      ["unknown/answer/handshake"],
+      ["bob/answer/online"],
+      ["bob/answer/finished"],
+      ["bob/answer/finished", "bob/answer/handshake"],
+    ]);
+    assertEquals(agent.state.sessions[0]!.rxBytes, 200);
+  }, (name, cfg) => {
+    if (name === "alice") (cfg as Cfg).ferry = { daemon: { bind: ["127.0.0.1:1"] } };
+  });
+});

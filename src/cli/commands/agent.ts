@@ -6,6 +6,7 @@
 
 import type { Command } from "commander";
 import { type AgentStatus, pidAlive, readAgentStatus, runAgent } from "../../agent/mod.ts";
+import { isFinished } from "../../agent/online.ts";
 import { humanBytes } from "../../log/humanize.ts";
 import { nodeStat } from "../../spool/mod.ts";
 import type { CliContext } from "../context.ts";
@@ -166,7 +167,7 @@ export function registerAgent(program: Command, ctx: CliContext): void {
         media: agent?.media ?? null,
         toss: agent?.toss ?? null,
         queues: agent?.queues ?? [],
-        sessions: running ? (agent?.sessions ?? []).filter((x) => x.state !== "done") : [],
+        sessions: running ? (agent?.sessions ?? []).filter((x) => !isFinished(x.state)) : [],
         calls: agent?.calls ?? [],
         discovered: running ? agent?.discovered ?? {} : {},
       };
