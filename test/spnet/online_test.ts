@@ -216,9 +216,9 @@ Deno.test("online: daemon sessions are tracked per peer from handshake to finish
     const { ctx } = await nodeContext(w.alice);
     const stop = new AbortController();
     const seen: string[][] = [];
-    let agent: OnlineAgent | undefined;
+    const held: { agent?: OnlineAgent } = {};
     const snapshot = () =>
-      seen.push(agent!.state.sessions.map((s) => `${s.peer}/${s.direction}/${s.state}`));
+      seen.push(held.agent!.state.sessions.map((s) => `${s.peer}/${s.direction}/${s.state}`));
     const engine: OnlineEngine = {
       callNode: () => Promise.reject(new Error("no calls here")),
       serveDaemon: (_ctx, opts) => {
@@ -243,7 +243,7 @@ Deno.test("online: daemon sessions are tracked per peer from handshake to finish
         return new Promise((r) => opts.signal.addEventListener("abort", () => r()));
       },
     };
-    agent = new OnlineAgent(ctx, engine, stop.signal);
+    const agent = held.agent = new OnlineAgent(ctx, engine, stop.signal);
     const loops = agent.loops();
     stop.abort();
     await Promise.all(loops);
