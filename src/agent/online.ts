@@ -49,6 +49,8 @@ export const daemonRetryMsMin = 2_000;
 export const daemonRetryMsMax = 60_000;
 /** Longest single sleep of a call loop (it looks at the clock again after it). */
 export const callSleepMsMax = 3_600_000;
+/** Least time between two looks at a neighbour's queue prompted by its announcements, ms. */
+export const announceCheckMsMin = 1_000;
 /** A session still in its handshake after this long is counted as ended (it was refused). */
 export const handshakeStaleMs = 2 * spHandshakeTimeoutMs;
 /** Sessions listed in the status at once (finished ones are dropped first). */
@@ -68,6 +70,7 @@ export class OnlineAgent {
   readonly book = new McdAddressBook();
   readonly #busy = new Set<string>();
   readonly #lastAnnounceCall = new Map<string, number>();
+  readonly #lastAnnounceCheck = new Map<string, number>();
   #sessionSeq = 0;
 
   constructor(
@@ -388,6 +391,10 @@ export class OnlineAgent {
     const gapMs = ctx.config.ferry.callOnAnnounce.minGapSec * 1000;
     const last = this.#lastAnnounceCall.get(n.idText);
     if (last !== undefined && Date.now() - last < gapMs) return;
+    // A neighbour announcing itself very often costs at most one look at its queue per interval.
+    const checked = this.#lastAnnounceCheck.get(n.idText);
+    if (checked !== undefined && Date.now() - checked < announceCheckMsMin) return;
+    this.#lastAnnounceCheck.set(n.idText, Date.now());
     if (!(await this.txWaiting(n, 255))) return;
     this.#lastAnnounceCall.set(n.idText, Date.now());
     const addrs = [a.addr, ...this.addrsFor(n).filter((x) => x !== a.addr)];

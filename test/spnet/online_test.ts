@@ -5,7 +5,12 @@
  */
 import { assert, assertEquals } from "../assert.ts";
 import { IDS, nncp, nodeContext, withWorld } from "../node/_world.ts";
-import { announcePort, OnlineAgent, type OnlineEngine } from "../../src/agent/online.ts";
+import {
+  announceCheckMsMin,
+  announcePort,
+  OnlineAgent,
+  type OnlineEngine,
+} from "../../src/agent/online.ts";
 import type { NodeContext } from "../../src/node/context.ts";
 import type { CallOptions, SessionResult } from "../../src/sp/mod.ts";
 
@@ -157,6 +162,10 @@ Deno.test("online: an announced neighbour with waiting packets is called at once
     await agent.onAnnounce(bobAnn("[fe80::1%eth0]:5400"));
     assertEquals(engine.calls.length, 0);
     await nncp("exec", w.alice, ["-nice", "250", "bob", "echo"], "hi");
+    // Within a second of the last look at bob's queue: not looked at again yet.
+    await agent.onAnnounce(bobAnn("[fe80::1%eth0]:5400"));
+    assertEquals(engine.calls.length, 0);
+    await new Promise((r) => setTimeout(r, announceCheckMsMin + 100));
     await agent.onAnnounce(bobAnn("[fe80::1%eth0]:5400"));
     assertEquals(engine.calls.map((c) => [c.addr, c.nice]), [["[fe80::1%eth0]:5400", 255]]);
     // Heard again within min-gap-sec: not called again.
