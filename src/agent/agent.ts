@@ -6,6 +6,9 @@
  * - the media watcher (one session per inserted medium) and sync folders,
  * - one session loop per configured serial link, inside its radio windows,
  *   retried with a growing pause after errors (an unplugged modem),
+ * - the online part (`online.ts`): the daemon of `ferry.daemon`, the
+ *   neighbours' scheduled `calls`, LAN announcements sent and heard, and a
+ *   call at once to an announced neighbour with packets waiting,
  * - systemd readiness and watchdog pings, and a status file for
  *   `ferry status`.
  *
