@@ -167,6 +167,12 @@ export function readCalls(
     }
     let nice = 255;
     if (call["nice"] !== undefined) {
+      if (typeof call["nice"] === "number") {
+        issues.warn(
+          joinPath(cat, "nice"),
+          `NNCP reads it only as a string and refuses this file; write "${call["nice"]}"`,
+        );
+      }
       try {
         nice = parseNiceness(call["nice"] as string | number);
       } catch (err) {

@@ -340,3 +340,15 @@ Deno.test("config: the README's online example is a valid configuration for ferr
   assertEquals(config.ferry.daemon?.maxConn, 16);
   assert(await nncpAccepts(c), "NNCP refuses the README example");
 });
+
+Deno.test("config: a numeric call niceness works for ferry but warns, since NNCP refuses it", async () => {
+  const c = await alice();
+  c.neigh.bob.calls = [{ cron: "* * * * *", nice: 64 }];
+  const { config, warnings } = parseConfig(JSON.stringify(c), "ok.hjson");
+  assertEquals(config.neigh.get("bob")!.calls[0]!.nice, 64);
+  assertEquals(warnings.map((w) => w.path), ["neigh.bob.calls[0].nice"]);
+  assertEquals(await nncpAccepts(c), false);
+  c.neigh.bob.calls = [{ cron: "* * * * *", nice: "64" }];
+  assertEquals(parseConfig(JSON.stringify(c), "ok.hjson").warnings, []);
+  assert(await nncpAccepts(c));
+});
