@@ -161,6 +161,13 @@ Deno.test("cron: the same next times as NNCP's nncp-cronexpr", async () => {
     "@monthly",
     "0 12 * * * 2027-2029",
     "* * * * * * * extra",
+    "0 0 ? * mon",
+    "0 0 1-31/10 * *",
+    "30 6 * jan,JUL wednesday",
+    "0 0 LW,15 * *",
+    "0 0 * * 1#1,5L",
+    "@daily",
+    "@hourly",
   ];
   for (const expr of exprs) await againstNncp(expr, 6);
 });
