@@ -81,14 +81,17 @@ export class EnvelopeReader {
   #take(n: number): Uint8Array {
     const out = new Uint8Array(n);
     let at = 0;
+    // An index, not shift(): a peer sending one byte per segment must not make this quadratic.
+    let head = 0;
     while (at < n) {
-      const c = this.#chunks[0]!;
+      const c = this.#chunks[head]!;
       const k = Math.min(c.length, n - at);
       out.set(c.subarray(0, k), at);
       at += k;
-      if (k === c.length) this.#chunks.shift();
-      else this.#chunks[0] = c.subarray(k);
+      if (k === c.length) head++;
+      else this.#chunks[head] = c.subarray(k);
     }
+    this.#chunks = this.#chunks.slice(head);
     this.#buffered -= n;
     return out;
   }

@@ -6,6 +6,12 @@
  * nothing lands outside the part), hashed as they arrive when the packet
  * started at 0 in this session, and a complete part is committed by the
  * shared packet store only when its bytes hash to the id; then DONE.
+ *
+ * Parts follow NNCP's rule (their length is what arrived) and get no
+ * resume state while a session writes them: a killed process resumes
+ * exactly where its bytes end, as NNCP does. After a power cut the tail of
+ * a part may not be what was sent; the id check at the end then discards
+ * it and the packet is fetched again, never delivered wrong.
  * @module
  */
 

@@ -246,6 +246,8 @@ class Session implements SessionLink {
       txPackets: r.txPackets,
       rxBytes: r.rxBytes,
       txBytes: r.txBytes,
+      rxBytesLeft: this.incoming?.bytesLeft || undefined,
+      txBytesLeft: this.outgoing?.bytesLeft || undefined,
     });
   }
 

@@ -71,7 +71,10 @@ export interface PartialPacket {
    * reading the bytes back.
    */
   commit(checkedId?: string): Promise<boolean>;
-  /** Releases the partial, keeping it on disk for a later session (an empty one is removed). */
+  /**
+   * Releases the partial, keeping it on disk for a later session (with
+   * `partLengthIsDone`, a part that holds no byte is removed).
+   */
   close(): Promise<void>;
 }
 

@@ -100,8 +100,8 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
     },
     async close(): Promise<void> {
       if (closed) return;
-      // A partial that never received a byte leaves nothing behind.
-      const empty = (await file.stat()).size === 0;
+      // With NNCP's semantics a part that never received a byte leaves nothing behind.
+      const empty = o.partLengthIsDone === true && (await file.stat()).size === 0;
       release();
       if (empty) {
         await Deno.remove(partPath).catch(ignoreNotFound);

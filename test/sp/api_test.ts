@@ -161,3 +161,61 @@ Deno.test("ferry call draws its status line on a terminal and not in a pipe", as
     });
   });
 });
+
+Deno.test("maxOnlineTimeSec ends a busy session on time; txOnly sends without receiving", async () => {
+  await withWorld(async (w) => {
+    const big = new Uint8Array(8 << 20);
+    crypto.getRandomValues(big.subarray(0, 65536));
+    await Deno.writeFile(`${w.root}/big.bin`, big);
+    await ferryOk(w.alice, ["file", `${w.root}/big.bin`, "bob:big.bin"]);
+    await queue(w, "bob", "alice", "kept.txt", "N");
+    const alice = await nodeContext(w.alice);
+    const bob = await nodeContext(w.bob);
+    await withDaemon(bob.ctx, {}, async (addr) => {
+      const started = Date.now();
+      const r = await callNode(alice.ctx, {
+        node: IDS.bob,
+        addr,
+        nice: 255,
+        txOnly: true,
+        maxOnlineTimeSec: 2,
+        onlineDeadlineSec: 30,
+      });
+      const took = Date.now() - started;
+      assert(took >= 1_500 && took < 10_000, `the session lasted ${took} ms`);
+      assertEquals(r.ok, false);
+      assertEquals(r.rxPackets, 0);
+      assertStringIncludes(alice.lines.join("\n"), "reason=max-online-time");
+    });
+    // Nothing was taken from bob; alice's packet is still hers (no DONE came).
+    assertEquals((await packetsIn(queueDir(w.bob, "alice", "tx"))).length, 1);
+    assertEquals((await packetsIn(queueDir(w.alice, "bob", "tx"))).length, 1);
+    assertEquals(await packetsIn(queueDir(w.alice, "bob", "rx")), []);
+  }, (_name, cfg) => {
+    // Slow enough that 8 MiB take longer than the session may.
+    for (const [n, v] of Object.entries(cfg.neigh as Record<string, Record<string, unknown>>)) {
+      if (n !== "self") v.txrate = v.rxrate = 20;
+    }
+  });
+});
+
+Deno.test("callNode with autotoss delivers what arrived once the session ends", async () => {
+  await withWorld(async (w) => {
+    await queue(w, "bob", "alice", "tossed.txt", "N");
+    const alice = await nodeContext(w.alice);
+    const bob = await nodeContext(w.bob);
+    await withDaemon(bob.ctx, {}, async (addr) => {
+      const r = await callNode(alice.ctx, {
+        node: IDS.bob,
+        addr,
+        nice: 255,
+        autotoss: true,
+        onlineDeadlineSec: 1,
+      });
+      assertEquals(r.rxPackets, 1);
+    });
+    assertEquals(await Deno.readTextFile(`${w.alice.incoming}/tossed.txt`), "tossed.txt\n");
+    assertEquals(await packetsIn(queueDir(w.alice, "bob", "rx")), []);
+    assertStringIncludes(alice.lines.join("\n"), "sp-autotoss");
+  });
+});

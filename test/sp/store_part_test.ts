@@ -115,3 +115,13 @@ Deno.test("commit with the id the receiver hashed skips the read-back; a wrong o
     assertEquals(await Deno.readFile(`${rx}/${id}`), data);
   });
 });
+
+Deno.test("with NNCP's .part semantics a partial closed before any byte leaves no file", async () => {
+  await withTempDir(async (dir) => {
+    const { store, rx } = await setup(dir);
+    const id = encodeBase32(bytes(32, 8));
+    const p = await store.openIncoming(PEER, id, 1000, { partLengthIsDone: true });
+    await p.close();
+    assertEquals(await Deno.stat(`${rx}/${id}.part`).then(() => true, () => false), false);
+  });
+});
