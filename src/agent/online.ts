@@ -106,23 +106,11 @@ export class OnlineAgent {
       }
     }
     if (ctx.config.mcdListen.length > 0) out.push(this.#listenLoop());
-    if (ctx.config.mcdSend.length > 0) {
-      const port = daemon ? announcePort(daemon.bind) : undefined;
-      if (port === undefined) {
-        ctx.log.warn("mcd-send-skipped", {
-          reason: daemon
-            ? "ferry.daemon listens on no IPv6 wildcard or link-local address"
-            : "mcd-send needs ferry.daemon: there is nothing to announce",
-        });
-      } else {
-        out.push(sendAnnouncements({
-          entries: ctx.config.mcdSend,
-          selfId: ctx.self.id,
-          daemonPort: port,
-          log: ctx.log,
-          signal: this.signal,
-        }));
-      }
+    if (daemon) out.push(announceDaemon(ctx, daemon.bind, this.signal));
+    else if (ctx.config.mcdSend.length > 0) {
+      ctx.log.warn("mcd-send-skipped", {
+        reason: "mcd-send needs ferry.daemon: there is nothing to announce",
+      });
     }
     return out;
   }
@@ -405,6 +393,33 @@ export class OnlineAgent {
       autotoss: false,
     }, `announced on ${a.iface}`);
   }
+}
+
+/**
+ * Announces a daemon listening on `bind` on the interfaces of `mcd-send`
+ * (what `nncp-daemon` does) until `signal` aborts; resolves at once when
+ * there is nothing to announce (logging why when `mcd-send` is set).
+ */
+export async function announceDaemon(
+  ctx: NodeContext,
+  bind: string[],
+  signal: AbortSignal,
+): Promise<void> {
+  if (ctx.config.mcdSend.length === 0) return;
+  const port = announcePort(bind);
+  if (port === undefined) {
+    ctx.log.warn("mcd-send-skipped", {
+      reason: "the daemon listens on no IPv6 wildcard or link-local address",
+    });
+    return;
+  }
+  await sendAnnouncements({
+    entries: ctx.config.mcdSend,
+    selfId: ctx.self.id,
+    daemonPort: port,
+    log: ctx.log,
+    signal,
+  });
 }
 
 /** True for a session that has ended. */

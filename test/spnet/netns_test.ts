@@ -188,3 +188,65 @@ Deno.test({
       }, "ferry-spnet-")
     ),
 });
+
+Deno.test({
+  name:
+    "mcd: nncp-caller discovers `ferry daemon`'s announcements (mcd-send) and completes its call",
+  ignore: !canNetns,
+  sanitizeResources: false,
+  fn: () =>
+    withVethPair((a, b) =>
+      withTempDir(async (root) => {
+        const nodes = await setupNodes(root, ["alice", "bob"], (name, raw) => {
+          const cfg = raw as Cfg;
+          if (name === "alice") {
+            cfg["mcd-send"] = { [`^${a.iface}$`]: 1 };
+            cfg.ferry = { "log-level": "debug" };
+          } else {
+            delete cfg.neigh.alice!.addrs;
+            cfg["mcd-listen"] = [`^${b.iface}$`];
+            cfg.neigh.alice!.calls = [{ cron: "*/2 * * * * * *", onlinedeadline: 2 }];
+          }
+        });
+        const alice = nodes.alice!, bob = nodes.bob!;
+        await Deno.writeTextFile(`${root}/reply.txt`, "for alice, from bob's caller\n");
+        await nncpOk("file", bob, [`${root}/reply.txt`, "alice:reply.txt"]);
+        assertEquals((await packets(bob, "alice", "tx")).length, 1);
+
+        const agent = ferryIn(
+          a.ns,
+          alice,
+          ["daemon", "--bind", "[::]:5400", "--autotoss"],
+          `${root}/agent.log`,
+        );
+        const caller = NsProcess.start(
+          b.ns,
+          "nncp-caller",
+          ["-cfg", bob.cfg, "-debug"],
+          `${root}/caller.log`,
+        );
+        try {
+          await waitFor(
+            async () =>
+              (await packets(bob, "alice", "tx")).length === 0 &&
+              (await Deno.readTextFile(`${alice.incoming}/reply.txt`).catch(() => "")) !== "",
+            sessionWaitMs,
+            async () => `agent:\n${await agent.log()}\ncaller:\n${await caller.log()}`,
+          );
+        } finally {
+          await caller.stop();
+          await agent.stop();
+        }
+        const callerLog = await caller.log();
+        // NNCP learnt the address from ferry's announcement (fe80::…%iface, the daemon's port).
+        assert(
+          /MCD discovered alice's address: \[fe80::[0-9a-f:]+%\S+\]:5400/.test(callerLog),
+          callerLog,
+        );
+        assertEquals(
+          await Deno.readTextFile(`${alice.incoming}/reply.txt`),
+          "for alice, from bob's caller\n",
+        );
+      }, "ferry-spnet-")
+    ),
+});
