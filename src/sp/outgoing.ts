@@ -51,6 +51,20 @@ export class Outgoing {
     return n;
   }
 
+  /**
+   * INFOs for packets that appeared in `tx/` since the last look; the
+   * folder is listed again only when its modification time changed.
+   */
+  async appearedInfos(): Promise<Uint8Array[]> {
+    const dir = this.#s.ctx.spool.dir(this.#s.peer.idText, "tx");
+    const mtime = await Deno.stat(dir).then((st) => st.mtime?.getTime() ?? -1, () => -2);
+    if (mtime === this.#txMtime) return [];
+    this.#txMtime = mtime;
+    return await this.newInfos();
+  }
+
+  #txMtime = -3;
+
   /** INFO packets for outgoing packets not announced yet, most urgent first. */
   async newInfos(): Promise<Uint8Array[]> {
     const node = this.#s.peer.idText;

@@ -61,6 +61,7 @@ import {
 } from "./limits.ts";
 import type { NoiseTransport } from "./noise.ts";
 import { Outgoing } from "./outgoing.ts";
+import { RateMeter } from "./rate.ts";
 import {
   type RecFields,
   type SessionLink,
@@ -112,7 +113,7 @@ class Session implements SessionLink {
   /** NNCP's `rxrate`/`txrate`: SP payloads per second, 0 for no limit. */
   rxRate = 0;
   txRate = 0;
-  rateMark = { at: Date.now(), rx: 0, tx: 0, rxRate: 0, txRate: 0 };
+  rates = new RateMeter();
   /** Returns the per-message buffers of `node:crypto` early (see young_gc.ts). */
   gcPacer = new GcPacer(spGcIntervalBytes);
 
@@ -442,7 +443,7 @@ class Session implements SessionLink {
       }
       if (!this.o.rxOnly && this.replies.length < spReplyQueueMax) {
         try {
-          const infos = await this.outgoing!.newInfos();
+          const infos = await this.outgoing!.appearedInfos();
           if (infos.length > 0) {
             this.replies.push(...infos);
             this.notify();
@@ -457,28 +458,18 @@ class Session implements SessionLink {
 
   status(state: string): void {
     if (!this.o.onStatus) return;
-    const now = Date.now();
-    const m = this.rateMark;
-    const dt = (now - m.at) / 1000;
-    if (dt >= 1) {
-      m.rxRate = Math.round((this.reader.bytes - m.rx) / dt);
-      m.txRate = Math.round((this.writer.bytes - m.tx) / dt);
-      m.at = now;
-      m.rx = this.reader.bytes;
-      m.tx = this.writer.bytes;
-    }
+    const rates = this.rates.sample(this.reader.bytes, this.writer.bytes);
     const left = (this.incoming?.bytesLeft ?? 0) + (this.outgoing?.bytesLeft ?? 0);
-    const rate = m.rxRate + m.txRate;
     const st: SessionStatus = {
       peer: this.node?.idText ?? "unknown",
       direction: this.o.direction,
       rxBytes: this.reader.bytes,
       txBytes: this.writer.bytes,
-      rxRate: m.rxRate,
-      txRate: m.txRate,
+      ...rates,
       state,
     };
-    if (rate > 0 && left > 0) st.etaSec = Math.ceil(left / rate);
+    const eta = RateMeter.etaSec(left, rates);
+    if (eta !== undefined) st.etaSec = eta;
     try {
       this.o.onStatus(st);
     } catch { /* a status consumer never stops the session */ }

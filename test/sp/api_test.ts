@@ -219,3 +219,19 @@ Deno.test("callNode with autotoss delivers what arrived once the session ends", 
     assertStringIncludes(alice.lines.join("\n"), "sp-autotoss");
   });
 });
+
+Deno.test("a packet queued during a session is announced and sent in that session", async () => {
+  await withWorld(async (w) => {
+    const alice = await nodeContext(w.alice);
+    const bob = await nodeContext(w.bob);
+    await withDaemon(bob.ctx, {}, async (addr) => {
+      const call = callNode(alice.ctx, { node: IDS.bob, addr, nice: 255, onlineDeadlineSec: 6 });
+      await new Promise((r) => setTimeout(r, 500));
+      await queue(w, "alice", "bob", "late.txt", "N");
+      const r = await call;
+      assertEquals(r.txPackets, 1);
+    });
+    assertEquals((await packetsIn(queueDir(w.bob, "alice", "rx"))).length, 1);
+    assertEquals(await packetsIn(queueDir(w.alice, "bob", "tx")), []);
+  });
+});

@@ -3,9 +3,9 @@
  * printed (with the port 5400 replaced by a free one), against each other.
  */
 
-import { assertEquals } from "../assert.ts";
+import { assertEquals, assertStringIncludes } from "../assert.ts";
 import { REPO_ROOT } from "../helpers.ts";
-import { ferryOk, packetsIn, queueDir, withWorld, type World } from "../node/_world.ts";
+import { ferryOk, ferryRun, packetsIn, queueDir, withWorld, type World } from "../node/_world.ts";
 import { type Background, background, freePort, waitPort } from "./_net.ts";
 
 async function examples(command: string): Promise<string[]> {
@@ -105,4 +105,29 @@ Deno.test("the README's online-session examples are the --help examples run abov
   const lines = block.split("\n").map((l) => l.replace(/\s+#.*$/, "").trim()).filter((l) => l);
   const help = [...await examples("daemon"), ...await examples("call")];
   assertEquals(lines, help);
+});
+
+Deno.test("ferry call and ferry daemon refuse wrong usage with exit 2 and say why", async () => {
+  await withWorld(async (w) => {
+    const cases: [string[], string][] = [
+      [["call", "bob:nope"], "has no address named nope"],
+      [["call", "bob", "--rx", "--tx"], "exclude each other"],
+      [["call", "bob", "127.0.0.1:1", "--pkts", "x"], "is not a packet id"],
+      [["call", "bob", "127.0.0.1:1", "--onlinedeadline", "-1"], "whole number of seconds"],
+      [["call", "nobody"], "nobody"],
+      [["daemon", "--maxconn", "0"], "--maxconn"],
+      [["daemon", "--inetd", "--bind", "127.0.0.1:1"], "exclude each other"],
+      [["daemon", "--nice", "300"], "--nice"],
+    ];
+    for (const [args, says] of cases) {
+      const r = await ferryRun(w.alice, args);
+      assertEquals(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+      assertStringIncludes(r.stderr, says);
+    }
+    // An address nothing listens on: exit 1 and a message that names it.
+    const dead = `127.0.0.1:${freePort()}`;
+    const none = await ferryRun(w.alice, ["call", "bob", dead]);
+    assertEquals(none.code, 1);
+    assertStringIncludes(none.stderr, `cannot reach bob at ${dead}`);
+  });
 });
