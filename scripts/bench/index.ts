@@ -14,6 +14,7 @@ import { run as node } from "./node.ts";
 import { run as mediaXfer } from "./media_xfer.ts";
 import { run as agent } from "./agent.ts";
 import { run as reass } from "./reass.ts";
+import { run as online } from "./online.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
@@ -30,4 +31,5 @@ export const SECTIONS: [string, Section][] = [
   ["media_xfer", mediaXfer],
   ["agent", agent],
   ["reass", reass],
+  ["online", online],
 ];

@@ -6,6 +6,9 @@
  * - the media watcher (one session per inserted medium) and sync folders,
  * - one session loop per configured serial link, inside its radio windows,
  *   retried with a growing pause after errors (an unplugged modem),
+ * - the online part (`online.ts`): the daemon of `ferry.daemon`, the
+ *   neighbours' scheduled `calls`, LAN announcements sent and heard, and a
+ *   call at once to an announced neighbour with packets waiting,
  * - systemd readiness and watchdog pings, and a status file for
  *   `ferry status`.
  *
@@ -33,6 +36,7 @@ import { Kick, sleep } from "./kick.ts";
 import { parseWindows, windowState } from "./schedule.ts";
 import { sweepAgentTemps } from "./sweep.ts";
 import { type AgentStatus, type LinkState, writeAgentStatus } from "./status.ts";
+import { OnlineAgent, type OnlineEngine, spEngine } from "./online.ts";
 
 /** First pause after a link error; doubles up to {@linkcode linkRetryMsMax}. */
 export const linkRetryMsMin = 2_000;
@@ -49,6 +53,8 @@ export const agentExecTimeoutMs = 3_600_000;
 export interface AgentOptions {
   signal: AbortSignal;
   notifier?: Notifier;
+  /** The SP engine for the daemon and calls (default: ferry's own, `src/sp/`). */
+  engine?: OnlineEngine;
 }
 
 function budgetSec(ms: number): number | null {
@@ -100,6 +106,9 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
     links: settings.links.map((l) => l.node).join(",") || undefined,
     media: settings.media ? "watching" : undefined,
     syncFolders: settings.syncFolders.length || undefined,
+    daemon: settings.daemon?.bind.join(",") || undefined,
+    mcdListen: ctx.config.mcdListen.map((r) => r.source).join(",") || undefined,
+    mcdSend: ctx.config.mcdSend.map((m) => m.ifaces.source).join(",") || undefined,
   });
   const loops: Promise<void>[] = [];
   loops.push(tossLoop(ctx, status, kick, signal, saveStatus));
@@ -119,6 +128,19 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
   settings.links.forEach((link, i) =>
     loops.push(linkLoop(ctx, link, status.links[i]!, signal, kick, saveStatus))
   );
+  {
+    const online = new OnlineAgent(
+      ctx,
+      options.engine ?? spEngine,
+      signal,
+      () => void saveStatus(),
+      () => kick.kick(),
+    );
+    status.sessions = online.state.sessions;
+    status.calls = online.state.calls;
+    status.discovered = online.state.discovered;
+    loops.push(...online.loops());
+  }
   loops.push(heartbeat(notifier, signal, saveStatus));
   await saveStatus();
   notifier.send(

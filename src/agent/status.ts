@@ -23,6 +23,36 @@ export interface LinkState {
   lastSession?: { endedAt: string; reason: string; sent: number; received: number };
 }
 
+/** One online session (a call we placed, or one the daemon answered). */
+export interface SessionState {
+  /** Distinguishes sessions in one status file. */
+  id: number;
+  /** Neighbour name (or id when unknown). */
+  peer: string;
+  direction: "call" | "answer";
+  /** What the engine reports: handshake, exchanging, done… */
+  state: string;
+  since: string;
+  updatedAt?: string;
+  rxBytes: number;
+  txBytes: number;
+  /** Bytes per second. */
+  rxRate: number;
+  txRate: number;
+  /** Seconds until what is known to be sent and received is done. */
+  etaSec?: number;
+}
+
+/** One scheduled call (an entry of a neighbour's `calls`). */
+export interface CallState {
+  node: string;
+  call: number;
+  cron: string;
+  /** When it fires next; null when the expression never fires again. */
+  nextAt?: string | null;
+  last?: { at: string; ok: boolean; rxPackets: number; txPackets: number; error?: string };
+}
+
 /** The whole agent status. */
 export interface AgentStatus {
   pid: number;
@@ -40,6 +70,11 @@ export interface AgentStatus {
   links: LinkState[];
   media: MediaState;
   queues: QueueState[];
+  /** Online sessions, current and recent. */
+  sessions?: SessionState[];
+  calls?: CallState[];
+  /** Addresses learnt from LAN announcements, by neighbour name. */
+  discovered?: Record<string, string[]>;
 }
 
 /** The state of one processed queue. */

@@ -9,6 +9,7 @@
  *   log-level: info       # error, warn, info or debug
  *   toss: { cycle-sec: 60, seen: true, reass: true }
  *   send: { chunk-over: 4290772992 }   # bytes; bigger files go in chunks
+ *   daemon: { bind: ["[::]:5400"] }   # see ferry_online.ts
  * }
  * ```
  * @module
@@ -25,6 +26,13 @@ import {
   readSyncFolders,
   type SyncFolderSettings,
 } from "./ferry_media.ts";
+import {
+  announceGapSecDefault,
+  type CallOnAnnounceSettings,
+  type DaemonSettings,
+  readCallOnAnnounce,
+  readDaemon,
+} from "./ferry_online.ts";
 
 /** Settings of the toss loop the agent runs. */
 export interface TossSettings {
@@ -63,6 +71,9 @@ export interface FerrySettings {
   syncFolders: SyncFolderSettings[];
   links: LinkSettings[];
   queues: QueueSettings[];
+  /** The daemon the agent runs; absent: the agent does not listen. */
+  daemon?: DaemonSettings;
+  callOnAnnounce: CallOnAnnounceSettings;
 }
 
 /** Defaults used when a key is absent. */
@@ -74,6 +85,7 @@ export const FERRY_DEFAULTS: FerrySettings = {
   syncFolders: [],
   links: [],
   queues: [],
+  callOnAnnounce: { except: [], minGapSec: announceGapSecDefault },
 };
 
 const LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
@@ -86,6 +98,8 @@ const KNOWN = [
   "sync-folders",
   "links",
   "queues",
+  "daemon",
+  "call-on-announce",
 ] as const;
 
 /** Reads the `ferry` section (absent is fine: all defaults). */
@@ -150,5 +164,8 @@ export function readFerrySection(
   out.syncFolders = readSyncFolders(issues, section, neighNames);
   out.links = readLinks(issues, section, neighNames);
   out.queues = readQueues(issues, section);
+  const daemon = readDaemon(issues, section);
+  if (daemon) out.daemon = daemon;
+  out.callOnAnnounce = readCallOnAnnounce(issues, section, neighNames);
   return out;
 }

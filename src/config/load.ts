@@ -18,6 +18,7 @@ import { ConfigError, type ConfigIssue, IssueList, joinPath } from "./issues.ts"
 import { isObj, type Obj, readBool, readStr, warnUnknownKeys } from "./read.ts";
 import { readArea, readNeighbour, readSelf } from "./parse_nodes.ts";
 import { readFerrySection } from "./ferry_section.ts";
+import { readMcdListen, readMcdSend } from "./mcd.ts";
 import type { Config, Neighbour } from "./types.ts";
 
 /** Top-level keys NNCP knows (others are ignored by NNCP; ferry warns). */
@@ -185,6 +186,8 @@ function checkRoot(issues: IssueList, root: Obj): Config | undefined {
       }
     }
   }
+  const mcdListen = readMcdListen(issues, root);
+  const mcdSend = readMcdSend(issues, root);
   const ferry = readFerrySection(issues, root, neighNames);
   if (spool === undefined || log === undefined) return undefined;
   const config: Config = {
@@ -196,6 +199,8 @@ function checkRoot(issues: IssueList, root: Obj): Config | undefined {
     neigh,
     neighById,
     areas,
+    mcdListen,
+    mcdSend,
     ferry,
   };
   if (umask !== undefined) config.umask = umask;

@@ -16,3 +16,8 @@ export { formatNiceness, NICE, parseNiceness } from "./niceness.ts";
 export { areaIdOf, generateKeys, nodeIdOf } from "./identity.ts";
 export { renderNewConfig, renderPubkeyStanza } from "./generate.ts";
 export { findNode, nodeName, UnknownNodeError } from "./find.ts";
+export type { CallSettings } from "./calls.ts";
+export { checkOnlineAddr } from "./calls.ts";
+export type { McdSend } from "./mcd.ts";
+export type { CallOnAnnounceSettings, DaemonSettings } from "./ferry_online.ts";
+export { daemonBindDefault, daemonMaxConnDefault } from "./ferry_online.ts";

@@ -9,7 +9,7 @@
 import { encodeBase32 } from "../encoding/base32.ts";
 import { areaIdOf, bytesEqual, ed25519PublicOf, nodeIdOf, x25519PublicOf } from "./identity.ts";
 import { type IssueList, joinPath } from "./issues.ts";
-import { parseNiceness } from "./niceness.ts";
+import { readAddrs, readCalls } from "./calls.ts";
 import {
   isObj,
   type Obj,
@@ -121,55 +121,6 @@ function readFreq(issues: IssueList, obj: Obj, path: string): FreqSettings | und
   return out;
 }
 
-const CALL_KEYS = [
-  "cron",
-  "nice",
-  "xx",
-  "rxrate",
-  "txrate",
-  "addr",
-  "onlinedeadline",
-  "maxonlinetime",
-  "when-tx-exists",
-  "nock",
-  "mcd-ignore",
-  "autotoss",
-  "autotoss-doseen",
-  "autotoss-nofile",
-  "autotoss-nofreq",
-  "autotoss-noexec",
-  "autotoss-notrns",
-  "autotoss-noarea",
-];
-
-/** Checks `calls` (used by NNCP's online tools; ferry only validates them). */
-function readCalls(issues: IssueList, n: Obj, at: string): void {
-  const calls = n["calls"];
-  if (calls === undefined || calls === null) return;
-  if (!Array.isArray(calls)) {
-    issues.error(joinPath(at, "calls"), "must be a list [ { cron: ... } ]");
-    return;
-  }
-  calls.forEach((call, i) => {
-    const cat = joinPath(at, "calls", i);
-    if (!isObj(call)) return issues.error(cat, "must be an object { cron: ... }");
-    warnUnknownKeys(issues, call, cat, CALL_KEYS);
-    if (typeof call["cron"] !== "string") {
-      issues.error(joinPath(cat, "cron"), 'is missing: a cron expression such as "*/10 * * * *"');
-    }
-    if (call["nice"] !== undefined) {
-      try {
-        parseNiceness(call["nice"] as string | number);
-      } catch (err) {
-        issues.error(joinPath(cat, "nice"), (err as Error).message);
-      }
-    }
-    if (call["xx"] !== undefined && call["xx"] !== "rx" && call["xx"] !== "tx") {
-      issues.error(joinPath(cat, "xx"), `must be "rx" or "tx", not ${JSON.stringify(call["xx"])}`);
-    }
-  });
-}
-
 /** Reads one neighbour stanza (without resolving `via`). */
 export function readNeighbour(issues: IssueList, name: string, n: unknown): Neighbour | undefined {
   const at = joinPath("neigh", name);
@@ -186,18 +137,13 @@ export function readNeighbour(issues: IssueList, name: string, n: unknown): Neig
   const incoming = readAbsPath(issues, n, "incoming", at);
   const freq = readFreq(issues, n, at);
   const via = readStrList(issues, n, "via", at) ?? [];
-  const addrsObj = readObj(issues, n, "addrs", at);
-  const addrs: Record<string, string> = {};
-  for (const [alias, addr] of Object.entries(addrsObj ?? {})) {
-    if (typeof addr !== "string") {
-      issues.error(joinPath(at, "addrs", alias), "must be a string such as host:port");
-    } else addrs[alias] = addr;
-  }
+  const addrs = readAddrs(issues, n, at);
   const rxRate = readInt(issues, n, "rxrate", at, 0, 1e9);
   const txRate = readInt(issues, n, "txrate", at, 0, 1e9);
   const onlineDeadline = readInt(issues, n, "onlinedeadline", at, 0, 1e9);
   const maxOnlineTime = readInt(issues, n, "maxonlinetime", at, 0, 1e9);
-  readCalls(issues, n, at);
+  const calls = readCalls(issues, n, at, addrs);
+  const mcdIgnore = readBool(issues, n, "mcd-ignore", at) ?? false;
   if (!id || !exchPub || !signPub) return undefined;
   if (!bytesEqual(nodeIdOf(signPub), id)) {
     issues.error(
@@ -217,6 +163,8 @@ export function readNeighbour(issues: IssueList, name: string, n: unknown): Neig
     exec,
     via,
     addrs,
+    calls,
+    mcdIgnore,
   };
   if (noisePub) node.noisePub = noisePub;
   if (incoming !== undefined) node.incoming = incoming;

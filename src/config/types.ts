@@ -5,6 +5,8 @@
  */
 
 import type { FerrySettings } from "./ferry_section.ts";
+import type { CallSettings } from "./calls.ts";
+import type { McdSend } from "./mcd.ts";
 
 /** Our own node: public and private keys. */
 export interface SelfNode {
@@ -49,8 +51,12 @@ export interface Neighbour {
   freq?: FreqSettings;
   /** Names of the relays packets to this node go through, first hop first. */
   via: string[];
-  /** Online addresses by alias (kept for NNCP's online tools). */
+  /** Online addresses by alias: `host:port` or `|command args`. */
   addrs: Record<string, string>;
+  /** Scheduled calls (`calls`), placed by `ferry agent` like `nncp-caller`. */
+  calls: CallSettings[];
+  /** ferry: never use this node's LAN (MCD) announcements. */
+  mcdIgnore: boolean;
   rxRate?: number;
   txRate?: number;
   onlineDeadlineSec?: number;
@@ -88,5 +94,9 @@ export interface Config {
   /** Neighbours by base32 id. */
   neighById: Map<string, Neighbour>;
   areas: Map<string, Area>;
+  /** Interface name patterns to listen on for LAN announcements (`mcd-listen`). */
+  mcdListen: RegExp[];
+  /** Interface name patterns to announce ourselves on, and how often (`mcd-send`). */
+  mcdSend: McdSend[];
   ferry: FerrySettings;
 }

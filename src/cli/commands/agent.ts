@@ -6,6 +6,7 @@
 
 import type { Command } from "commander";
 import { type AgentStatus, pidAlive, readAgentStatus, runAgent } from "../../agent/mod.ts";
+import { isFinished } from "../../agent/online.ts";
 import { humanBytes } from "../../log/humanize.ts";
 import { nodeStat } from "../../spool/mod.ts";
 import type { CliContext } from "../context.ts";
@@ -30,6 +31,54 @@ function clock(iso: string | undefined): string {
   return `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
 }
 
+/** `12.3 KiB/s`, or `-` for nothing. */
+function rate(bytesPerSec: number): string {
+  return bytesPerSec > 0 ? `${humanBytes(Math.round(bytesPerSec))}/s` : "-";
+}
+
+/** The online part of `ferry status`: sessions, scheduled calls, announced addresses. */
+function onlineLines(
+  report: {
+    sessions: NonNullable<AgentStatus["sessions"]>;
+    calls: NonNullable<AgentStatus["calls"]>;
+    discovered: Record<string, string[]>;
+  },
+  now: number,
+): string[] {
+  const lines: string[] = [];
+  if (report.sessions.length > 0) {
+    lines.push("", "online sessions (peer, direction, state, received, sent, ETA)");
+    for (const x of report.sessions) {
+      const eta = x.etaSec !== undefined ? `ETA ${x.etaSec}s` : "ETA ?";
+      lines.push(
+        `  ${x.peer.padEnd(14)} ${x.direction.padEnd(6)} ${x.state.padEnd(10)} rx ${
+          humanBytes(x.rxBytes)
+        } at ${rate(x.rxRate)}, tx ${humanBytes(x.txBytes)} at ${rate(x.txRate)}, ${eta}, since ${
+          ago(x.since, now)
+        }`,
+      );
+    }
+  }
+  if (report.calls.length > 0) {
+    lines.push("", "calls");
+    for (const c of report.calls) {
+      const next = c.nextAt === null ? "never again" : `next ${clock(c.nextAt ?? undefined)}`;
+      const last = c.last
+        ? `, last ${ago(c.last.at, now)} ${
+          c.last.ok ? "ok" : `FAILED${c.last.error ? ` (${c.last.error})` : ""}`
+        } (${c.last.rxPackets} in, ${c.last.txPackets} out)`
+        : "";
+      lines.push(`  ${c.node} #${c.call} "${c.cron}": ${next}${last}`);
+    }
+  }
+  const found = Object.entries(report.discovered);
+  if (found.length > 0) {
+    lines.push("", "announced on the LAN");
+    for (const [name, addrs] of found) lines.push(`  ${name.padEnd(14)} ${addrs.join(", ")}`);
+  }
+  return lines;
+}
+
 function alive(status: AgentStatus | null): boolean {
   if (!status) return false;
   // By /proc, not by signalling: ferry status usually runs as another user than the agent.
@@ -40,7 +89,7 @@ function alive(status: AgentStatus | null): boolean {
 export function registerAgent(program: Command, ctx: CliContext): void {
   program.command("agent")
     .description(
-      "run the ferry service: toss loop, media watcher, sync folders and radio links (for systemd)",
+      "run the ferry service: toss loop, media watcher, sync folders, radio links, the online daemon, scheduled calls and LAN discovery (for systemd)",
     )
     .addHelpText(
       "after",
@@ -118,6 +167,9 @@ export function registerAgent(program: Command, ctx: CliContext): void {
         media: agent?.media ?? null,
         toss: agent?.toss ?? null,
         queues: agent?.queues ?? [],
+        sessions: running ? (agent?.sessions ?? []).filter((x) => !isFinished(x.state)) : [],
+        calls: agent?.calls ?? [],
+        discovered: running ? agent?.discovered ?? {} : {},
       };
       if (opts.json) {
         ctx.out(JSON.stringify(report, null, 2) + "\n");
@@ -203,6 +255,7 @@ export function registerAgent(program: Command, ctx: CliContext): void {
           );
         }
       }
+      lines.push(...onlineLines(report, now));
       if (report.toss) {
         const t = report.toss;
         lines.push(

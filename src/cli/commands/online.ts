@@ -17,6 +17,7 @@ import {
   spDaemonConnMaxDefault,
   spDefaultPort,
 } from "../../sp/mod.ts";
+import { announceDaemon } from "../../agent/online.ts";
 import type { CliContext } from "../context.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { cliNice, cliNode, loadNodeContext } from "../node.ts";
@@ -114,6 +115,10 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
           if (!result.ok) throw new CliError(`session failed: ${result.error ?? "unknown"}`);
           return;
         }
+        // LAN announcements (mcd-send), as nncp-daemon makes them, while it listens.
+        const mcdStop = new AbortController();
+        stop.signal.addEventListener("abort", () => mcdStop.abort(), { once: true });
+        const announcing = announceDaemon(node, bind, mcdStop.signal);
         try {
           await serveDaemon(node, {
             bind,
@@ -127,6 +132,9 @@ export function registerDaemon(program: Command, ctx: CliContext): void {
             throw new CliError(`cannot listen: ${err.message}`);
           }
           throw err;
+        } finally {
+          mcdStop.abort();
+          await announcing;
         }
       } finally {
         remove();

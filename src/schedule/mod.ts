@@ -1,0 +1,6 @@
+/**
+ * Time rules: cron expressions as NNCP's `calls` write them.
+ * @module
+ */
+
+export * from "./cron.ts";
