@@ -5,8 +5,8 @@
  *
  * ```hjson
  * ferry: {
- *   name: shed            # how this node calls itself (`ferry pubkey`)
- *   log-level: info       # error, warn, info or debug
+ *   name: "shed"          # how this node calls itself (`ferry pubkey`)
+ *   log-level: "info"     # error, warn, info or debug
  *   toss: { cycle-sec: 60, seen: true }
  * }
  * ```

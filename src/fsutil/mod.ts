@@ -9,3 +9,4 @@ export * from "./blocking.ts";
 export * from "./lock.ts";
 export * from "./space.ts";
 export * from "./stale_temps.ts";
+export * from "./owner.ts";
