@@ -15,7 +15,12 @@ import { UsageError } from "./errors.ts";
 /** Loads the configuration and builds the node context, logging at the configured level. */
 export async function loadNodeContext(ctx: CliContext): Promise<NodeContext> {
   const config = await loadCliConfigWithSelf(ctx);
-  const level = Deno.env.get("FERRY_DEBUG") ? "debug" : config.ferry.logLevel;
+  const quiet = ctx.globals?.().quiet === true;
+  const level = Deno.env.get("FERRY_DEBUG")
+    ? "debug"
+    : quiet && config.ferry.logLevel !== "error"
+    ? "warn"
+    : config.ferry.logLevel;
   return createNodeContext(config, createLogger({ level }));
 }
 

@@ -1,7 +1,8 @@
 /**
  * Progress bars for long copies, drawn on standard error only when it is a
  * terminal (and never under systemd or in pipes), at most a few times a
- * second, cleared when done.
+ * second. A copy that ends within one redraw interval draws nothing; a bar
+ * that was drawn ends with its final state on its own line, as NNCP's do.
  *
  * @example
  * ```ts
@@ -38,8 +39,20 @@ export interface ProgressOptions {
 
 const enc = new TextEncoder();
 
+let switchedOff = false;
+
+/**
+ * Turns progress bars off for the rest of the process (`--noprogress`,
+ * `--quiet`, `noprogress: true` in the configuration), or back on to the
+ * default.
+ */
+export function setProgressEnabled(on: boolean): void {
+  switchedOff = !on;
+}
+
 /** True when progress bars should be drawn by default. */
 export function progressWanted(): boolean {
+  if (switchedOff) return false;
   try {
     return Deno.stderr.isTerminal() && !Deno.env.get("NO_PROGRESS") &&
       !Deno.env.get("JOURNAL_STREAM");
@@ -60,8 +73,11 @@ export function createProgress(
   const now = options.now ?? (() => performance.now());
   const started = now();
   let count = 0;
-  let last = -Infinity;
+  // The first draw waits one redraw interval: a copy that is over by then draws nothing.
+  let last = started;
+  let drawn = false;
   const draw = () => {
+    drawn = true;
     const elapsedS = Math.max((now() - started) / 1000, 0.001);
     const pct = total > 0 ? Math.min(100, Math.floor((count / total) * 100)) : 100;
     const width = 20;
@@ -82,7 +98,26 @@ export function createProgress(
       }
     },
     done() {
-      write("\r\x1b[K");
+      // Leave the final state (what was really copied), so no stale percentage stays on screen.
+      if (drawn) {
+        draw();
+        write("\n");
+        drawn = false;
+      }
+    },
+  };
+}
+
+/** A byte source (as the packet codec reads) that counts what passes into `progress`. */
+export function countedSource<S extends { read(into: Uint8Array): Promise<number | null> }>(
+  source: S,
+  progress: Progress,
+): { read(into: Uint8Array): Promise<number | null> } {
+  return {
+    async read(into) {
+      const n = await source.read(into);
+      if (n !== null) progress.add(n);
+      return n;
     },
   };
 }

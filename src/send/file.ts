@@ -4,6 +4,7 @@
  * @module
  */
 
+import { countedSource, createProgress } from "../progress/progress.ts";
 import type { Neighbour } from "../config/mod.ts";
 import { basename } from "../fsutil/mod.ts";
 import { type ByteSource, encodeChunkedMeta, filePlain, Mth } from "../packet/mod.ts";
@@ -88,13 +89,14 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
     );
   }
   const file = await Deno.open(req.src, { read: true });
+  const progress = createProgress(`file ${dst}`, info.size);
   try {
     const chunk = req.chunkBytes ?? 0;
     if (chunk === 0 || info.size <= chunk) {
       const q = await queuePacket(ctx, {
         ...base,
         plain: filePlain(dst, req.nice),
-        payload: rangeSource(file, info.size, null),
+        payload: countedSource(rangeSource(file, info.size, null), progress),
         payloadBytes: info.size,
       });
       return { dst, packets: [{ ...q, name: dst }] };
@@ -108,7 +110,7 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
       const q = await queuePacket(ctx, {
         ...base,
         plain: filePlain(name, req.nice),
-        payload: rangeSource(file, length, mth),
+        payload: countedSource(rangeSource(file, length, mth), progress),
         payloadBytes: length,
       });
       checksums.push(mth.digest());
@@ -125,6 +127,7 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
     packets.push({ ...q, name });
     return { dst, packets };
   } finally {
+    progress.done();
     file.close();
   }
 }

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { countedSource, createProgress } from "../progress/progress.ts";
 import type { Neighbour } from "../config/mod.ts";
 import { fileSource, freeBytes, fsyncDir, openFile } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
@@ -166,8 +167,9 @@ export async function tossPacket(
     }
     let plan: Delivery | undefined;
     const file = await openFile(entry.path, { read: true });
+    const progress = createProgress(`toss ${entry.id.slice(0, 16)}`, entry.size);
     try {
-      await decryptPacket(fileSource(file), {
+      await decryptPacket(countedSource(fileSource(file), progress), {
         inputBytes: entry.size,
         self: { id: ctx.self.id, exchPrv: ctx.self.exchPrv },
         senders: ctx.senders,
@@ -177,6 +179,7 @@ export async function tossPacket(
         },
       });
     } finally {
+      progress.done();
       file.close();
     }
     const msg = await plan!.finish();
