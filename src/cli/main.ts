@@ -11,6 +11,7 @@ import { type CliContext, DEFAULT_CONFIG_PATH, resolveConfigPath } from "./conte
 import { CliError, UsageError } from "./errors.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { normalizeArgs } from "./nncp_args.ts";
+import { describeOsError } from "./os_errors.ts";
 import { setProgressEnabled } from "../progress/progress.ts";
 
 /** ferry's version, printed by `ferry --version`. */
@@ -92,10 +93,14 @@ export async function runCli(args: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof CliError) {
-      console.error(`ferry: ${err.message}`);
+      // A CliError that only passes an operating-system error on is said in words too.
+      const cause = err.cause instanceof Error && err.cause.message === err.message
+        ? describeOsError(err.cause)
+        : undefined;
+      console.error(`ferry: ${cause ?? err.message}`);
       return 1;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = describeOsError(err) ?? (err instanceof Error ? err.message : String(err));
     console.error(`ferry: ${message}`);
     if (Deno.env.get("FERRY_DEBUG") && err instanceof Error) console.error(err.stack);
     return 1;

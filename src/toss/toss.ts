@@ -70,10 +70,15 @@ export class RetryMemory {
 export interface TossSummary {
   tossed: number;
   failed: number;
+  /** The first packets that failed (up to {@linkcode failedListedMax}): node name and id. */
+  failedPackets: { node: string; id: string }[];
   duplicates: number;
   /** Neighbours skipped because another process was tossing them. */
   busy: string[];
 }
+
+/** How many failed packets a summary names. */
+export const failedListedMax = 10;
 
 /** Result of one packet. */
 export type PacketOutcome = "tossed" | "failed" | "duplicate";
@@ -221,7 +226,13 @@ export async function tossPacket(
 
 /** Tosses every waiting packet of the chosen neighbours. */
 export async function toss(ctx: NodeContext, options: TossOptions): Promise<TossSummary> {
-  const summary: TossSummary = { tossed: 0, failed: 0, duplicates: 0, busy: [] };
+  const summary: TossSummary = {
+    tossed: 0,
+    failed: 0,
+    failedPackets: [],
+    duplicates: 0,
+    busy: [],
+  };
   const nodes = options.nodes ?? [...ctx.config.neigh.values()];
   const folders = [...new Set(nodes.map((n) => n.idText))];
   await sweepSpoolTemps(ctx);
@@ -262,8 +273,13 @@ export async function toss(ctx: NodeContext, options: TossOptions): Promise<Toss
           if (outcome === "failed") options.retry?.failed(entry.id, Date.now());
           else options.retry?.clear(entry.id);
           if (outcome === "tossed") summary.tossed++;
-          else if (outcome === "failed") summary.failed++;
-          else summary.duplicates++;
+          else if (outcome === "failed") {
+            summary.failed++;
+            if (summary.failedPackets.length < failedListedMax) {
+              const name = ctx.config.neighById.get(folder)?.name ?? folder;
+              summary.failedPackets.push({ node: name, id: entry.id });
+            }
+          } else summary.duplicates++;
         }
       } finally {
         for (const dir of run.dirty) await fsyncDir(dir).catch(() => {});

@@ -19,6 +19,7 @@ import { registerCheck } from "./check.ts";
 import { registerMedia } from "./media.ts";
 import { registerLink } from "./link.ts";
 import { registerAgent } from "./agent.ts";
+import { registerRm } from "./rm.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -36,6 +37,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerAgent,
   registerStat,
   registerCheck,
+  registerRm,
   registerLog,
   registerQueue,
 ];
