@@ -77,6 +77,11 @@ export function readFerrySection(
         joinPath(path, "name"),
         `must be 1-63 letters, digits, ".", "_" or "-", not ${JSON.stringify(name)}`,
       );
+    } else if (name === "self") {
+      issues.error(
+        joinPath(path, "name"),
+        'must not be "self": peers paste `ferry pubkey` under this name next to their own self',
+      );
     } else out.name = name;
   }
   const level = readStr(issues, section, "log-level", path);

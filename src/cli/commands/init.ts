@@ -44,9 +44,11 @@ export function registerInit(program: Command, ctx: CliContext): void {
 }
 
 function sanitizeName(name: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name) || name === "self") {
     throw new UsageError(
-      `--name must be 1-63 letters, digits, ".", "_" or "-", not ${JSON.stringify(name)}`,
+      `--name must be 1-63 letters, digits, ".", "_" or "-" (and not "self"), not ${
+        JSON.stringify(name)
+      }`,
     );
   }
   return name;
