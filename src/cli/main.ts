@@ -11,7 +11,7 @@ import { type CliContext, DEFAULT_CONFIG_PATH, resolveConfigPath } from "./conte
 import { CliError, UsageError } from "./errors.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { normalizeArgs } from "./nncp_args.ts";
-import { describeOsError } from "./os_errors.ts";
+import { describeOsError } from "../fsutil/os_errors.ts";
 import { setProgressEnabled } from "../progress/progress.ts";
 
 /** ferry's version, printed by `ferry --version`. */
@@ -44,7 +44,7 @@ export function buildProgram(ctx: CliContext): Command {
   program.addHelpText(
     "after",
     "\nExamples:\n" +
-      "  ferry init --name shed > /etc/ferry/ferry.hjson\n" +
+      "  ferry init --name shed --output /etc/ferry/ferry.hjson --owner ferry\n" +
       "  ferry --config ./ferry.hjson pubkey\n" +
       "  ferry stat -cfg /etc/nncp.hjson -node house      # NNCP's spellings work too\n" +
       "  ferry help file\n",

@@ -16,3 +16,4 @@ export { formatNiceness, NICE, parseNiceness } from "./niceness.ts";
 export { areaIdOf, generateKeys, nodeIdOf } from "./identity.ts";
 export { renderNewConfig, renderPubkeyStanza } from "./generate.ts";
 export { findNode, nodeName, UnknownNodeError } from "./find.ts";
+export { addNeighbourText, parseStanza } from "./add_neighbour.ts";

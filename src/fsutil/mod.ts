@@ -10,3 +10,4 @@ export * from "./lock.ts";
 export * from "./space.ts";
 export * from "./stale_temps.ts";
 export * from "./owner.ts";
+export * from "./os_errors.ts";

@@ -3,7 +3,7 @@
 import { assertEquals, assertStringIncludes } from "../assert.ts";
 import { ferry, withTempDir } from "../helpers.ts";
 import { formatLine } from "../../src/log/logger.ts";
-import { describeOsError } from "../../src/cli/os_errors.ts";
+import { describeOsError } from "../../src/fsutil/os_errors.ts";
 import { renderNewConfig } from "../../src/config/mod.ts";
 
 Deno.test("log lines carry units for byte counts when a person reads them, exact numbers otherwise", () => {

@@ -219,3 +219,17 @@ Deno.test("the configuration example checker catches the mistakes Hjson invites"
     assertEquals(await loadExample('ferry: { name: "shed" }', "good", dir), []);
   });
 });
+
+Deno.test("the commented neighbour example in ferry init's output loads, and its exec handler queues exactly once", async () => {
+  const text = renderNewConfig({ name: "shed" });
+  const lines = text.split("\n");
+  const start = lines.findIndex((l) => /^\s*# house: \{/.test(l));
+  const end = lines.findIndex((l, i) => i > start && /^\s*# \}/.test(l));
+  assert(start > 0 && end > start, "the example is there");
+  const block = lines.slice(start, end + 1).map((l) => l.replace(/^\s*# ?/, ""))
+    .filter((l) => !/: \.\.\.$/.test(l)).join("\n");
+  assert(block.includes('"--content-name"'), block);
+  await withTempDir(async (dir) => {
+    assertEquals(await loadExample(`neigh: {\n${block}\n}`, "ferry init: house", dir), []);
+  });
+});

@@ -20,6 +20,8 @@ import { registerMedia } from "./media.ts";
 import { registerLink } from "./link.ts";
 import { registerAgent } from "./agent.ts";
 import { registerRm } from "./rm.ts";
+import { registerNeigh } from "./neigh.ts";
+import { registerSystemdDropin } from "./systemd_dropin.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -28,6 +30,7 @@ export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 export const COMMANDS: RegisterCommand[] = [
   registerInit,
   registerPubkey,
+  registerNeigh,
   registerSend,
   registerToss,
   registerXfer,
@@ -35,6 +38,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerMedia,
   registerLink,
   registerAgent,
+  registerSystemdDropin,
   registerStat,
   registerCheck,
   registerRm,

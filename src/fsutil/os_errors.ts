@@ -13,7 +13,7 @@
  * @module
  */
 
-import { permissionHint, processUser } from "../fsutil/owner.ts";
+import { permissionHint, processUser } from "./owner.ts";
 
 const OS_ERROR = /^(.*?) \(os error (\d+)\)(?:: (\w+) '(.*)')?$/s;
 
