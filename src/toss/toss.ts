@@ -8,6 +8,7 @@
  * @module
  */
 
+import { describeOsError } from "../fsutil/os_errors.ts";
 import { countedSource, createProgress } from "../progress/progress.ts";
 import type { Neighbour } from "../config/mod.ts";
 import { fileSource, freeBytes, fsyncDir, openFile } from "../fsutil/mod.ts";
@@ -209,7 +210,7 @@ export async function tossPacket(
       : "rx-failed";
     const reason = err instanceof PacketError
       ? `${err.code}: ${err.message}`
-      : (err as Error).message;
+      : describeOsError(err) ?? (err as Error).message;
     ctx.log.error(event, {
       from: from?.name ?? entry.sender,
       pkt: entry.id,
