@@ -75,6 +75,8 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
     queues: settings.queues.map((q) => ({
       dir: q.dir,
       ran: 0,
+      done: 0,
+      failed: 0,
       nextSeq: null,
       waitingFor: null,
       failure: null,
@@ -109,12 +111,13 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
       return undefined;
     });
     loops.push(
-      mediaLoop(ctx, status.media, signal, kick, led ? { led } : {}).finally(() => led?.close()),
+      mediaLoop(ctx, status.media, signal, kick, { ...(led ? { led } : {}), onChange: saveStatus })
+        .finally(() => led?.close()),
     );
   }
   if (settings.syncFolders.length > 0) {
     const folders = settings.syncFolders.map((s) => new SyncFolder(s));
-    loops.push(serveSyncFolders(ctx, folders, signal, status.media));
+    loops.push(serveSyncFolders(ctx, folders, signal, status.media, () => void saveStatus()));
   }
   settings.links.forEach((link, i) =>
     loops.push(linkLoop(ctx, link, status.links[i]!, signal, kick, saveStatus))
@@ -142,7 +145,14 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
     }
   }
   if (!stoppingSent) notifier.send("STOPPING=1");
-  for (const l of status.links) l.state = "stopped";
+  const stoppedAt = nowIso();
+  for (const l of status.links) {
+    if (l.state !== "stopped") l.since = stoppedAt;
+    l.state = "stopped";
+    delete l.opensAt;
+  }
+  // Nobody watches the mounts any more: what was present then says nothing now.
+  status.media.present = [];
   status.state = "stopped";
   await saveStatus();
   ctx.log.info("agent-stopped", {});
@@ -195,7 +205,7 @@ async function tossLoop(
         });
         await save();
       }
-      await runQueues(ctx, status);
+      if (await runQueues(ctx, status)) await save();
     } catch (err) {
       ctx.log.error("toss-loop-error", { error: (err as Error).message });
     }
@@ -203,11 +213,13 @@ async function tossLoop(
   }
 }
 
-/** Runs each configured queue as far as its sequence allows. */
-async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<void> {
+/** Runs each configured queue as far as its sequence allows; true when a queue's state changed. */
+async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<boolean> {
+  let changed = false;
   for (const q of ctx.config.ferry.queues) {
     const log = ctx.log.child({ queue: q.dir });
     const entry = status.queues.find((s) => s.dir === q.dir)!;
+    const before = JSON.stringify({ ...entry, lastRun: undefined });
     try {
       const [command, ...args] = q.command;
       const summary = await processQueue(q.dir, {
@@ -226,6 +238,8 @@ async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<void> {
       });
       entry.lastRun = nowIso();
       entry.ran += summary.attempted;
+      entry.done = (entry.done ?? 0) + summary.succeeded;
+      entry.failed = (entry.failed ?? 0) + summary.failed;
       entry.nextSeq = summary.nextSeq?.toString() ?? null;
       entry.waitingFor = summary.stop === "waiting" ? entry.nextSeq : null;
       entry.failure = summary.failure
@@ -243,7 +257,9 @@ async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<void> {
       entry.failure = (err as Error).message;
       log.error("queue-failed", { error: entry.failure });
     }
+    if (JSON.stringify({ ...entry, lastRun: undefined }) !== before) changed = true;
   }
+  return changed;
 }
 
 async function mediaLoop(
@@ -251,7 +267,7 @@ async function mediaLoop(
   state: MediaState,
   signal: AbortSignal,
   kick: Kick,
-  options: { led?: Led },
+  options: { led?: Led; onChange?: () => void },
 ): Promise<void> {
   const settings = ctx.config.ferry.media!;
   while (!signal.aborted) {
