@@ -280,3 +280,74 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "root working on the service user's spool is warned, and the service user is told what root left behind",
+  ignore: !isRoot,
+  async fn() {
+    const user = `fh${crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36)}`;
+    const root = await Deno.makeTempDir({ prefix: "ferry-readme-" });
+    await Deno.chmod(root, 0o755);
+    let userMade = false;
+    try {
+      runOk(
+        await run("useradd", ["--system", "--user-group", "--no-create-home", user]),
+        "useradd",
+      );
+      userMade = true;
+      const denoDir = `${root}/deno-dir`;
+      const info = JSON.parse(runOk(await run(Deno.execPath(), ["info", "--json"]), "info").stdout);
+      await Deno.mkdir(denoDir);
+      runOk(await run("cp", ["-a", info.npmCache, `${denoDir}/npm`]), "copy npm cache");
+      runOk(await run("chmod", ["-R", "a+rX", denoDir]), "chmod");
+      const ferryArgs = ["run", "--cached-only", "--quiet", "-A", `${REPO_ROOT}/main.ts`];
+      const spool = `${root}/spool`;
+      runOk(await run("install", ["-d", "-o", user, "-g", user, spool]), "install -d");
+      const cfg = `${root}/ferry.hjson`;
+      runOk(
+        await run(Deno.execPath(), [
+          ...ferryArgs,
+          "init",
+          "--name",
+          "shed",
+          "--spool",
+          spool,
+          "--output",
+          cfg,
+          "--owner",
+          user,
+        ], { env: { DENO_DIR: denoDir, PATH: "/usr/bin:/bin" } }),
+        "init",
+      );
+      // root tosses on the user's spool: warned, and it leaves root-owned files behind
+      const asRoot = await run(Deno.execPath(), [...ferryArgs, "--config", cfg, "toss"], {
+        env: { DENO_DIR: denoDir, PATH: "/usr/bin:/bin" },
+      });
+      assertEquals(asRoot.code, 0, asRoot.stderr);
+      assertStringIncludes(asRoot.stderr, "running-as-root");
+      assertStringIncludes(asRoot.stderr, `runuser -u ${user} -- ferry`);
+      // the service user meets them: the message names the user, the owner and the fix
+      const asUser = await run("runuser", [
+        "-u",
+        user,
+        "--",
+        "env",
+        `DENO_DIR=${denoDir}`,
+        Deno.execPath(),
+        ...ferryArgs,
+        "--config",
+        cfg,
+        "toss",
+      ]);
+      assertEquals(asUser.code, 1, asUser.stderr);
+      assertStringIncludes(asUser.stderr, "permission denied");
+      assertStringIncludes(asUser.stderr, `running as user ${user}`);
+      assertStringIncludes(asUser.stderr, "owned by root");
+      assertStringIncludes(asUser.stderr, `chown ${user} `);
+    } finally {
+      if (userMade) await run("userdel", [user]);
+      await Deno.remove(root, { recursive: true }).catch(() => {});
+    }
+  },
+});
