@@ -13,9 +13,7 @@ import { assert, assertEquals } from "../assert.ts";
 import { REPO_ROOT, withTempDir } from "../helpers.ts";
 import { loadConfig, renderNewConfig, renderPubkeyStanza } from "../../src/config/mod.ts";
 import { parseConfig } from "../../src/config/mod.ts";
-import { buildProgram } from "../../src/cli/main.ts";
-import { createLogger } from "../../src/log/logger.ts";
-import type { Command } from "commander";
+import { allHelpTexts } from "./_help_texts.ts";
 
 /** Where a fragment's top key belongs in a complete configuration. */
 const PLACE: Record<string, string[]> = {
@@ -125,25 +123,6 @@ async function projectFiles(ext: string): Promise<string[]> {
   }
   await walk(REPO_ROOT);
   return out.sort();
-}
-
-/** Every command's full help text (with its examples), in process. */
-export function allHelpTexts(): { command: string; text: string }[] {
-  let buf = "";
-  const program = buildProgram({
-    configPath: () => "/nonexistent",
-    out: (s) => void (buf += s),
-    log: createLogger({ level: "error" }),
-  });
-  const out: { command: string; text: string }[] = [];
-  const walk = (cmd: Command, name: string) => {
-    buf = "";
-    cmd.outputHelp();
-    out.push({ command: name, text: buf });
-    for (const sub of cmd.commands) walk(sub, `${name} ${sub.name()}`);
-  };
-  walk(program, "ferry");
-  return out;
 }
 
 /** Configuration lines in a help text: `key: {`/`key: [` lines, possibly behind `#`. */
