@@ -60,7 +60,11 @@ export function renderNewConfig(options: NewConfigOptions): string {
       exchpub: ${b32(k.exchPub)}
       signpub: ${b32(k.signPub)}
       noisepub: ${b32(k.noisePub)}${
-    options.incoming ? `\n      incoming: ${q(options.incoming)}` : ""
+    options.incoming
+      ? `\n      # files this node sends itself; \`ferry neigh add\` gives each neighbour it adds\n` +
+        `      # this folder too (NNCP takes incoming from each neighbour's own stanza)\n` +
+        `      incoming: ${q(options.incoming)}`
+      : ""
   }
     }
 

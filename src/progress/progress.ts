@@ -92,7 +92,10 @@ export function createProgress(
     add(bytes: number) {
       count += bytes;
       const t = now();
-      if (t - last >= progressRedrawMs) {
+      // The last bytes are drawn at once: a fast copy into the page cache can finish
+      // between two redraws, and the flush after it may take long; the bar must not
+      // sit at an old percentage meanwhile.
+      if (t - last >= progressRedrawMs || (drawn && count >= total)) {
         last = t;
         draw();
       }

@@ -25,8 +25,11 @@ Deno.test("a bar waits one interval, redraws at most every interval, and ends on
   assertEquals(out.length, 1);
   assertStringIncludes(out[0]!, "19%");
   t += 10;
-  bar.add(810);
+  bar.add(700);
   assertEquals(out.length, 1, "no redraw within the interval");
+  bar.add(110);
+  assertEquals(out.length, 2, "the last bytes are drawn at once, before a long flush");
+  assertStringIncludes(out[1]!, "100%");
   bar.done();
   assertStringIncludes(out.at(-2)!, "100%");
   assertEquals(out.at(-1), "\n");

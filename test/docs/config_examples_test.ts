@@ -95,7 +95,7 @@ async function loadExample(text: string, where: string, dir: string): Promise<st
 }
 
 /** The ```hjson blocks of a markdown file, with their line numbers. */
-export function hjsonBlocks(markdown: string): { line: number; text: string }[] {
+function hjsonBlocks(markdown: string): { line: number; text: string }[] {
   const out: { line: number; text: string }[] = [];
   const lines = markdown.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -126,7 +126,7 @@ async function projectFiles(ext: string): Promise<string[]> {
 }
 
 /** Configuration lines in a help text: `key: {`/`key: [` lines, possibly behind `#`. */
-export function helpConfigLines(text: string): string[] {
+function helpConfigLines(text: string): string[] {
   return text.split("\n").map((l) => l.replace(/^\s*#?\s*/, "")).filter((l) =>
     /^[a-z][a-z-]*: [{\[]/.test(l)
   );

@@ -23,7 +23,10 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .option("--name <name>", "human name of this node", Deno.hostname?.() ?? "node")
     .option("--spool <dir>", "spool folder", "/var/spool/ferry")
     .option("--log <file>", "log file (default: SPOOL/log)")
-    .option("--incoming <dir>", "folder for files received from peers")
+    .option(
+      "--incoming <dir>",
+      "folder for received files: set on neigh.self, and given to each neighbour `ferry neigh add` adds",
+    )
     .option(
       "-o, --output <file>",
       "write the configuration to FILE (mode 0600, written atomically, never over an existing file)",
