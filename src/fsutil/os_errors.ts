@@ -1,14 +1,14 @@
 /**
  * Operating-system errors in words a person can act on. Deno reports them as
  * `No such file or directory (os error 2): stat 'x'`; ferry says
- * `cannot stat x: no such file or directory`, and for a permission problem
+ * `cannot stat x: No such file or directory`, and for a permission problem
  * names the running user, the file's owner and mode, and the fix.
  *
  * @example
  * ```ts
  * import { describeOsError } from "./os_errors.ts";
  * const err = new Deno.errors.NotFound("No such file or directory (os error 2): stat 'x'");
- * console.assert(describeOsError(err) === "cannot stat x: no such file or directory");
+ * console.assert(describeOsError(err) === "cannot stat x: No such file or directory");
  * ```
  * @module
  */
@@ -22,7 +22,7 @@ export function describeOsError(err: unknown): string | undefined {
   if (!(err instanceof Error)) return undefined;
   const m = OS_ERROR.exec(err.message);
   if (!m) return undefined;
-  const reason = m[1]!.charAt(0).toLowerCase() + m[1]!.slice(1);
+  const reason = m[1]!;
   const op = m[3];
   const path = m[4];
   const head = op && path !== undefined ? `cannot ${op} ${path}: ${reason}` : reason;

@@ -1,8 +1,8 @@
 /**
  * Progress bars for long copies, drawn on standard error only when it is a
  * terminal (and never under systemd or in pipes), at most a few times a
- * second. A copy that ends within one redraw interval draws nothing; a bar
- * that was drawn ends with its final state on its own line, as NNCP's do.
+ * second. A bar that was on screen for a while ends with its final state on
+ * its own line, as NNCP's do; one for a copy that was over at once is cleared.
  *
  * @example
  * ```ts
@@ -73,8 +73,7 @@ export function createProgress(
   const now = options.now ?? (() => performance.now());
   const started = now();
   let count = 0;
-  // The first draw waits one redraw interval: a copy that is over by then draws nothing.
-  let last = started;
+  let last = -Infinity;
   let drawn = false;
   const draw = () => {
     drawn = true;
@@ -101,12 +100,15 @@ export function createProgress(
       }
     },
     done() {
-      // Leave the final state (what was really copied), so no stale percentage stays on screen.
-      if (drawn) {
-        draw();
-        write("\n");
-        drawn = false;
+      if (!drawn) return;
+      drawn = false;
+      if (now() - started < progressRedrawMs) {
+        write("\r\x1b[K"); // over at once: clear it, so many small copies leave no lines
+        return;
       }
+      // A bar people watched ends on its final state (what was really copied).
+      draw();
+      write("\n");
     },
   };
 }

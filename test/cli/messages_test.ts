@@ -20,12 +20,12 @@ Deno.test("log lines carry units for byte counts when a person reads them, exact
 
 Deno.test("operating-system errors are said in words, naming the operation and the path", () => {
   const missing = new Deno.errors.NotFound("No such file or directory (os error 2): stat 'x'");
-  assertEquals(describeOsError(missing), "cannot stat x: no such file or directory");
+  assertEquals(describeOsError(missing), "cannot stat x: No such file or directory");
   const denied = new Deno.errors.PermissionDenied(
     "Permission denied (os error 13): open '/etc/shadow'",
   );
   const text = describeOsError(denied)!;
-  assertStringIncludes(text, "cannot open /etc/shadow: permission denied (running as user ");
+  assertStringIncludes(text, "cannot open /etc/shadow: Permission denied (running as user ");
   assertStringIncludes(text, "owned by root");
   assertEquals(describeOsError(new Error("something else")), undefined);
 });
@@ -41,7 +41,7 @@ Deno.test("ferry file with a missing source says which file, without the raw os 
     assertEquals(out.code, 1);
     assertEquals(
       out.stderr.trim(),
-      `ferry: cannot stat ${dir}/nope.txt: no such file or directory`,
+      `ferry: cannot stat ${dir}/nope.txt: No such file or directory`,
     );
   });
 });

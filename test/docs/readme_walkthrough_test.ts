@@ -341,7 +341,7 @@ Deno.test({
         "toss",
       ]);
       assertEquals(asUser.code, 1, asUser.stderr);
-      assertStringIncludes(asUser.stderr, "permission denied");
+      assertStringIncludes(asUser.stderr, "Permission denied");
       assertStringIncludes(asUser.stderr, `running as user ${user}`);
       assertStringIncludes(asUser.stderr, "owned by root");
       assertStringIncludes(asUser.stderr, `chown ${user} `);
