@@ -149,7 +149,7 @@ export function registerRm(program: Command, ctx: CliContext): void {
           );
         }
       }
-      if (removed === 0) ctx.out(`nothing to remove (${humanBytes(0)})\n`);
+      if (removed === 0) ctx.out("nothing to remove\n");
     });
 }
 
