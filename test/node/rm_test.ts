@@ -88,13 +88,19 @@ Deno.test("the ferry rm --help examples run as written", async () => {
     );
     assertEquals(examples.length, 3);
     // the packet id of the first example, queued for real so the example has something to remove
+    // two packets wait in rx: the first example removes one by id, the pipeline the other
     await nncp("file", w.bob, ["-", "alice:x"], "x\n");
-    const [id] = await packetsIn(queueDir(w.bob, "alice", "tx"));
+    await nncp("file", w.bob, ["-", "alice:y"], "y\n");
+    const ids = await packetsIn(queueDir(w.bob, "alice", "tx"));
+    assertEquals(ids.length, 2);
+    const id = ids[0];
     await Deno.mkdir(queueDir(w.alice, "bob", "rx"), { recursive: true });
-    await Deno.copyFile(
-      `${queueDir(w.bob, "alice", "tx")}/${id}`,
-      `${queueDir(w.alice, "bob", "rx")}/${id}`,
-    );
+    for (const p of ids) {
+      await Deno.copyFile(
+        `${queueDir(w.bob, "alice", "tx")}/${p}`,
+        `${queueDir(w.alice, "bob", "rx")}/${p}`,
+      );
+    }
     const bin = `${w.root}/bin`;
     await Deno.mkdir(bin);
     await Deno.writeTextFile(
@@ -111,6 +117,7 @@ Deno.test("the ferry rm --help examples run as written", async () => {
         env: { PATH: `${bin}:/usr/bin:/bin`, FERRY_CONFIG: w.alice.cfg, HOME: w.root },
       });
       assertEquals(out.code, 0, `${text}: ${out.stderr}`);
+      if (text.includes("--pkt -")) assertStringIncludes(out.stdout, `removed bob/rx/${ids[1]}`);
     }
     assertEquals(await packetsIn(queueDir(w.alice, "bob", "rx")), []);
   });
