@@ -15,6 +15,7 @@
  * @module
  */
 
+import { errorText } from "../fsutil/os_errors.ts";
 import type { LinkSettings } from "../config/ferry_links.ts";
 import type { NodeContext } from "../node/context.ts";
 import {
@@ -94,7 +95,7 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
   await ctx.spool.ensure(ctx.self.idText, "rx");
   // A killed predecessor may have left temporary files; they are never finished ones.
   await sweepAgentTemps(ctx.spool, ctx.log).catch((err) =>
-    ctx.log.warn("temp-sweep-failed", { error: (err as Error).message })
+    ctx.log.warn("temp-sweep-failed", { error: errorText(err) })
   );
   ctx.log.info("agent-start", {
     node: settings.name,
@@ -207,7 +208,7 @@ async function tossLoop(
       }
       if (await runQueues(ctx, status)) await save();
     } catch (err) {
-      ctx.log.error("toss-loop-error", { error: (err as Error).message });
+      ctx.log.error("toss-loop-error", { error: errorText(err) });
     }
     await kick.wait(cycleMs, signal);
   }
@@ -254,7 +255,7 @@ async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<boolean
         });
       }
     } catch (err) {
-      entry.failure = (err as Error).message;
+      entry.failure = errorText(err);
       log.error("queue-failed", { error: entry.failure });
     }
     if (JSON.stringify({ ...entry, lastRun: undefined }) !== before) changed = true;
@@ -281,7 +282,7 @@ async function mediaLoop(
     } catch (err) {
       if (signal.aborted) break;
       ctx.log.error("media-watch-failed", {
-        error: (err as Error).message,
+        error: errorText(err),
         retryMs: linkRetryMsMin,
       });
       await sleep(linkRetryMsMin, signal);
@@ -354,7 +355,7 @@ async function linkLoop(
       delete state.lastError;
     } catch (err) {
       if (signal.aborted) break;
-      state.lastError = (err as Error).message;
+      state.lastError = errorText(err);
       ctx.log.error("link-failed", {
         node: link.node,
         error: state.lastError,

@@ -31,3 +31,8 @@ export function describeOsError(err: unknown): string | undefined {
   }
   return head;
 }
+
+/** The message of `err` for a log line or a status file: OS errors in words, others as they are. */
+export function errorText(err: unknown): string {
+  return describeOsError(err) ?? (err instanceof Error ? err.message : String(err));
+}

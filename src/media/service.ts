@@ -7,6 +7,7 @@
  * @module
  */
 
+import { errorText } from "../fsutil/os_errors.ts";
 import type { LedSettings, MediaSettings } from "../config/ferry_media.ts";
 import type { NodeContext } from "../node/context.ts";
 import { type Led, SysfsGpioLed, SysfsLed } from "../../hw/led/mod.ts";
@@ -150,7 +151,7 @@ export async function serveSyncFolders(
         }
       } catch (err) {
         if (signal.aborted) break;
-        s.error = (err as Error).message;
+        s.error = errorText(err);
         ctx.log.error("sync-folder-failed", { path: folder.settings.path, error: s.error });
         onChange?.();
       }
