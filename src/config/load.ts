@@ -93,7 +93,9 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
       );
     }
   }
-  if (issues.errors.length > 0 || !config) throw new ConfigError(file, issues.items);
+  if (issues.errors.length > 0 || !config) {
+    throw new ConfigError(file, linkMisspellings(issues.items));
+  }
   config.path = file;
   return { config, warnings: issues.warnings };
 }
@@ -270,4 +272,27 @@ function checkVia(issues: IssueList, neigh: Map<string, Neighbour>, names: Set<s
       }
     });
   }
+}
+
+/**
+ * A key reported missing next to an unknown key that looks like it (`spool`
+ * missing, `spoool` unknown) says so in the error itself.
+ */
+function linkMisspellings(items: ConfigIssue[]): ConfigIssue[] {
+  return items.map((issue) => {
+    if (issue.severity !== "error" || !issue.message.startsWith("is missing")) return issue;
+    const cut = issue.path.lastIndexOf(".");
+    const parent = cut < 0 ? "" : issue.path.slice(0, cut);
+    const key = issue.path.slice(cut + 1);
+    const typo = items.find((w) =>
+      w.severity === "warning" && w.message.endsWith(`did you mean ${JSON.stringify(key)}?`) &&
+      (w.path.lastIndexOf(".") < 0 ? "" : w.path.slice(0, w.path.lastIndexOf("."))) === parent
+    );
+    if (!typo) return issue;
+    const spelt = typo.path.slice(typo.path.lastIndexOf(".") + 1);
+    return {
+      ...issue,
+      message: `${issue.message} (the file has ${JSON.stringify(spelt)}: a typo?)`,
+    };
+  });
 }

@@ -135,6 +135,17 @@ Deno.test({
         assertEquals((await status(cfg)).media.present, []);
         const text = (await ferry(["--config", cfg, "status"])).stdout;
         assert(text.includes("  present: none"), text);
+        // a stopped agent watches nothing: it claims no medium present or absent
+        await runOk("mount", ["-t", "tmpfs", "-o", "size=4m", "none", stick]);
+        mounted = true;
+        await waitFor(
+          "the second session",
+          async () => count(await readOr(log), "medium-safe-to-remove") >= 2,
+        );
+        agent.signal("SIGTERM");
+        assertEquals((await agent.finished()).code, 0);
+        const stopped = (await ferry(["--config", cfg, "status"])).stdout;
+        assert(stopped.includes("  present: unknown (the agent is not running)"), stopped);
       } finally {
         if (mounted) await runOk("umount", [stick]).catch(() => {});
         agent.signal("SIGTERM");

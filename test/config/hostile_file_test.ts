@@ -59,8 +59,8 @@ Deno.test("warnings are reported with the errors: a misspelt key explains the mi
     throw new Error("accepted");
   })();
   assert(err instanceof ConfigError);
-  assertStringIncludes(err.message, "spool: is missing");
-  assertStringIncludes(err.message, "log: is missing");
+  assertStringIncludes(err.message, 'spool: is missing (the file has "spoool": a typo?)');
+  assertStringIncludes(err.message, 'log: is missing (the file has "logg": a typo?)');
   assertStringIncludes(err.message, 'spoool: unknown key; did you mean "spool"?');
   assertStringIncludes(err.message, 'logg: unknown key; did you mean "log"?');
   assertStringIncludes(err.message, "incomming: unknown key");
