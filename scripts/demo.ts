@@ -14,12 +14,29 @@
  * stick (a real tmpfs mount when run as root, a folder otherwise). The shed
  * agent imports the stick on its own, tosses, runs the jobs in order, and
  * says "safe to remove". Every delivery is verified at the end.
+ *
+ * Every command the demo runs is printed (`$ ferry ...`, with `ferry` meaning
+ * `deno run -A main.ts`, and what it reads from standard input saved to a
+ * file beside it), so a person can repeat any step. `--keep` keeps the
+ * working folder (configurations, spools, logs) at the end; it is also kept
+ * when something fails.
  * @module
  */
 
 import { startSocatPtyPair } from "../hw/mock/mod.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+const usage = "usage: bash scripts/demo.sh [--keep]   (--keep: keep the working folder at the end)";
+if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+  console.log(usage);
+  Deno.exit(0);
+}
+const unknown = Deno.args.filter((a) => a !== "--keep");
+if (unknown.length > 0) {
+  console.error(`demo: unknown argument ${unknown[0]}\n${usage}`);
+  Deno.exit(2);
+}
+const keep = Deno.args.includes("--keep");
 const dir = await Deno.makeTempDir({ prefix: "ferry-demo-" });
 const dec = new TextDecoder();
 const isRoot = Deno.uid() === 0;
@@ -36,7 +53,36 @@ function detail(text: string): void {
   console.log(`         ${text}`);
 }
 
+/** Quotes an argument for a POSIX shell when it needs it. */
+function shq(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+let stdinFiles = 0;
+/** Prints the command line a person would type (`ferry` for `deno run -A main.ts`). */
+function show(cmd: string, args: string[], stdin?: Uint8Array, background = false): void {
+  const prefix = ferryArgs([]);
+  const isFerry = cmd === Deno.execPath() && prefix.every((a, i) => args[i] === a);
+  const words = isFerry
+    ? ["ferry", ...args.slice(prefix.length)]
+    : [cmd === Deno.execPath() ? "deno" : cmd, ...args];
+  let line = words.map(shq).join(" ");
+  if (stdin) {
+    const text = dec.decode(stdin);
+    if (stdin.length <= 80 && /^[\x20-\x7e]*\n$/.test(text)) {
+      line = `echo ${shq(text.slice(0, -1))} | ${line}`;
+    } else if (stdin.length <= 80 && /^[\x20-\x7e]*$/.test(text)) {
+      line = `printf '%s' ${shq(text)} | ${line}`;
+    } else {
+      const file = `${dir}/stdin-${++stdinFiles}.bin`;
+      Deno.writeFileSync(file, stdin);
+      line += ` < ${file}`;
+    }
+  }
+  console.log(`         $ ${line}${background ? " &" : ""}`);
+}
+
 async function run(cmd: string, args: string[], stdin?: Uint8Array): Promise<string> {
+  show(cmd, args, stdin);
   const child = new Deno.Command(cmd, {
     args,
     stdin: stdin ? "piped" : "null",
@@ -60,6 +106,8 @@ const ferryAt = (node: string, args: string[], stdin?: Uint8Array) =>
   ferry(["--config", `${dir}/${node}.hjson`, ...args], stdin);
 
 function spawn(cmd: string, args: string[], logFile: string): Deno.ChildProcess {
+  show(cmd, args, undefined, true);
+  console.log(`           (its output goes to ${logFile})`);
   const log = Deno.openSync(logFile, { write: true, create: true, append: true });
   const child = new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).spawn();
   const pump = async (s: ReadableStream<Uint8Array>) => {
@@ -94,6 +142,8 @@ async function sha256(path: string): Promise<string> {
 
 /** Adds a neighbour stanza (`name: {...}`) into the `neigh` section of a config file. */
 async function addNeigh(file: string, stanza: string): Promise<void> {
+  console.log(`         (an editor: add to neigh in ${file})`);
+  console.log(stanza.replace(/^/gm, "           "));
   const text = await Deno.readTextFile(file);
   await Deno.writeTextFile(file, text.replace(/\n {2}neigh: \{\n/, `\n  neigh: {\n${stanza}\n`), {
     mode: 0o600,
@@ -117,7 +167,7 @@ try {
     for (const sub of ["spool", "in"]) await Deno.mkdir(`${dir}/${n}/${sub}`, { recursive: true });
   }
   for (const n of ["house", "shed"]) {
-    const cfg = await ferry([
+    await ferry([
       "init",
       "--name",
       n,
@@ -125,13 +175,15 @@ try {
       `${dir}/${n}/spool`,
       "--log",
       `${dir}/${n}/log`,
+      "--output",
+      `${dir}/${n}.hjson`,
     ]);
-    await Deno.writeTextFile(`${dir}/${n}.hjson`, cfg, { mode: 0o600 });
   }
   const phoneCfg = (await run("nncp-cfgnew", ["-nocomments"]))
     .replace(/spool: .*/, `spool: ${dir}/phone/spool`)
     .replace(/log: .*/, `log: ${dir}/phone/log`);
   await Deno.writeTextFile(`${dir}/phone.hjson`, phoneCfg, { mode: 0o600 });
+  detail(`  (saved as ${dir}/phone.hjson with spool ${dir}/phone/spool and log ${dir}/phone/log)`);
   const houseText = await Deno.readTextFile(`${dir}/house.hjson`);
   const shedText = await Deno.readTextFile(`${dir}/shed.hjson`);
   const jobs = `${dir}/shed/jobs`;
@@ -161,6 +213,8 @@ try {
   );
   const left = await startSocatPtyPair();
   const right = await startSocatPtyPair();
+  detail(`$ socat -d -d pty,raw,echo=0 pty,raw,echo=0 &   # twice: ${left.paths.join(" ")}`);
+  detail(`                                                  # and ${right.paths.join(" ")}`);
   cleanups.push(() => left.stop(), () => right.stop());
   const relay = spawn(Deno.execPath(), [
     "run",
@@ -263,8 +317,11 @@ try {
   );
   const bodies: Uint8Array[] = [];
   for (let seq = 1; seq <= 3; seq++) {
+    const prepareArgs = ferryArgs(["queue", "prepare", "-s", `${dir}/house/jobs.seq`, "-i", "-"]);
+    show(Deno.execPath(), prepareArgs, new TextEncoder().encode(`water bed ${seq}`));
+    console.log(`           (its standard output is the job, given to ferry exec below)`);
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ferryArgs(["queue", "prepare", "-s", `${dir}/house/jobs.seq`, "-i", "-"]),
+      args: prepareArgs,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -410,7 +467,9 @@ try {
   }
   say(
     ok
-      ? `All deliveries verified in ${((Date.now() - started) / 1000).toFixed(0)} s`
+      ? `All deliveries verified in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+        "(the demo itself, from its first line; starting Deno, and installing Deno and the " +
+        "Debian packages on a first run, come on top)"
       : "Some deliveries FAILED; logs are in " + dir,
   );
   if (!ok) Deno.exitCode = 1;
@@ -429,7 +488,12 @@ try {
   }
   await Promise.allSettled(children.map((c) => c.status));
   for (const clean of cleanups.reverse()) await clean().catch(() => {});
-  if (Deno.exitCode === 0 || Deno.exitCode === undefined) {
+  if (keep || (Deno.exitCode !== 0 && Deno.exitCode !== undefined)) {
+    console.log(
+      `kept ${dir}: house.hjson, shed.hjson, phone.hjson, the spools and the logs ` +
+        `(try: ferry --config ${dir}/shed.hjson status)`,
+    );
+  } else {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }

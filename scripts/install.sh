@@ -5,7 +5,7 @@
 # systemd units and udev rule. Run it from a checkout or an unpacked bundle
 # made by scripts/build.sh. It does not start anything:
 #   sudo bash scripts/install.sh
-#   sudo -u ferry ferry init --name shed --spool /var/spool/ferry > /etc/ferry/ferry.hjson
+#   sudo ferry init --name shed --spool /var/spool/ferry --output /etc/ferry/ferry.hjson --owner ferry
 #   sudo systemctl enable --now ferry-agent
 set -euo pipefail
 [ "$(id -u)" -eq 0 ] || { echo "install.sh: run as root" >&2; exit 1; }
@@ -53,5 +53,5 @@ if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   udevadm control --reload 2>/dev/null || true
 fi
 echo "installed: /usr/local/bin/ferry ($("$prefix/bin/deno" --version | head -n 1))"
-echo "next: sudo -u ferry ferry init --name NAME --spool /var/spool/ferry > /etc/ferry/ferry.hjson"
+echo "next: ferry init --name NAME --spool /var/spool/ferry --output /etc/ferry/ferry.hjson --owner ferry"
 echo "      sudo systemctl enable --now ferry-agent"

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { errorText } from "../fsutil/os_errors.ts";
 import type { LinkSettings } from "../config/ferry_links.ts";
 import type { NodeContext } from "../node/context.ts";
 import {
@@ -81,6 +82,8 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
     queues: settings.queues.map((q) => ({
       dir: q.dir,
       ran: 0,
+      done: 0,
+      failed: 0,
       nextSeq: null,
       waitingFor: null,
       failure: null,
@@ -98,7 +101,7 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
   await ctx.spool.ensure(ctx.self.idText, "rx");
   // A killed predecessor may have left temporary files; they are never finished ones.
   await sweepAgentTemps(ctx.spool, ctx.log).catch((err) =>
-    ctx.log.warn("temp-sweep-failed", { error: (err as Error).message })
+    ctx.log.warn("temp-sweep-failed", { error: errorText(err) })
   );
   ctx.log.info("agent-start", {
     node: settings.name,
@@ -118,12 +121,13 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
       return undefined;
     });
     loops.push(
-      mediaLoop(ctx, status.media, signal, kick, led ? { led } : {}).finally(() => led?.close()),
+      mediaLoop(ctx, status.media, signal, kick, { ...(led ? { led } : {}), onChange: saveStatus })
+        .finally(() => led?.close()),
     );
   }
   if (settings.syncFolders.length > 0) {
     const folders = settings.syncFolders.map((s) => new SyncFolder(s));
-    loops.push(serveSyncFolders(ctx, folders, signal, status.media));
+    loops.push(serveSyncFolders(ctx, folders, signal, status.media, () => void saveStatus()));
   }
   settings.links.forEach((link, i) =>
     loops.push(linkLoop(ctx, link, status.links[i]!, signal, kick, saveStatus))
@@ -164,7 +168,14 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
     }
   }
   if (!stoppingSent) notifier.send("STOPPING=1");
-  for (const l of status.links) l.state = "stopped";
+  const stoppedAt = nowIso();
+  for (const l of status.links) {
+    if (l.state !== "stopped") l.since = stoppedAt;
+    l.state = "stopped";
+    delete l.opensAt;
+  }
+  // Nobody watches the mounts any more: what was present then says nothing now.
+  status.media.present = [];
   status.state = "stopped";
   await saveStatus();
   ctx.log.info("agent-stopped", {});
@@ -218,19 +229,21 @@ async function tossLoop(
         });
         await save();
       }
-      await runQueues(ctx, status);
+      if (await runQueues(ctx, status)) await save();
     } catch (err) {
-      ctx.log.error("toss-loop-error", { error: (err as Error).message });
+      ctx.log.error("toss-loop-error", { error: errorText(err) });
     }
     await kick.wait(cycleMs, signal);
   }
 }
 
-/** Runs each configured queue as far as its sequence allows. */
-async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<void> {
+/** Runs each configured queue as far as its sequence allows; true when a queue's state changed. */
+async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<boolean> {
+  let changed = false;
   for (const q of ctx.config.ferry.queues) {
     const log = ctx.log.child({ queue: q.dir });
     const entry = status.queues.find((s) => s.dir === q.dir)!;
+    const before = JSON.stringify({ ...entry, lastRun: undefined });
     try {
       const [command, ...args] = q.command;
       const summary = await processQueue(q.dir, {
@@ -249,6 +262,8 @@ async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<void> {
       });
       entry.lastRun = nowIso();
       entry.ran += summary.attempted;
+      entry.done = (entry.done ?? 0) + summary.succeeded;
+      entry.failed = (entry.failed ?? 0) + summary.failed;
       entry.nextSeq = summary.nextSeq?.toString() ?? null;
       entry.waitingFor = summary.stop === "waiting" ? entry.nextSeq : null;
       entry.failure = summary.failure
@@ -263,10 +278,12 @@ async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<void> {
         });
       }
     } catch (err) {
-      entry.failure = (err as Error).message;
+      entry.failure = errorText(err);
       log.error("queue-failed", { error: entry.failure });
     }
+    if (JSON.stringify({ ...entry, lastRun: undefined }) !== before) changed = true;
   }
+  return changed;
 }
 
 async function mediaLoop(
@@ -274,7 +291,7 @@ async function mediaLoop(
   state: MediaState,
   signal: AbortSignal,
   kick: Kick,
-  options: { led?: Led },
+  options: { led?: Led; onChange?: () => void },
 ): Promise<void> {
   const settings = ctx.config.ferry.media!;
   while (!signal.aborted) {
@@ -288,7 +305,7 @@ async function mediaLoop(
     } catch (err) {
       if (signal.aborted) break;
       ctx.log.error("media-watch-failed", {
-        error: (err as Error).message,
+        error: errorText(err),
         retryMs: linkRetryMsMin,
       });
       await sleep(linkRetryMsMin, signal);
@@ -361,7 +378,7 @@ async function linkLoop(
       delete state.lastError;
     } catch (err) {
       if (signal.aborted) break;
-      state.lastError = (err as Error).message;
+      state.lastError = errorText(err);
       ctx.log.error("link-failed", {
         node: link.node,
         error: state.lastError,

@@ -81,8 +81,12 @@ export interface AgentStatus {
 export interface QueueState {
   dir: string;
   lastRun?: string;
-  /** Jobs run since the agent started. */
+  /** Job runs attempted since the agent started (a retried job counts each time). */
   ran: number;
+  /** Jobs that ran and succeeded since the agent started. */
+  done?: number;
+  /** Job runs that failed since the agent started. */
+  failed?: number;
   nextSeq: string | null;
   /** The sequence number the queue waits for (a gap), or null. */
   waitingFor: string | null;

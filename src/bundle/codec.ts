@@ -114,8 +114,9 @@ export async function readBundle(
   stream: ReadableStream<Uint8Array>,
   options: ReadBundleOptions,
   onEntry: (entry: BundleEntry) => Promise<void>,
-): Promise<void> {
+): Promise<BundleReadStats> {
   const reader = new ByteReader(stream);
+  const stats: BundleReadStats = { entries: 0, bytes: 0 };
   const skip = (offset: number, reason: string) => options.onSkip?.({ offset, reason });
   try {
     while (true) {
@@ -141,7 +142,8 @@ export async function readBundle(
       let file;
       try {
         const dir = decodeUstar(headers.subarray(0, blockBytes));
-        if (dir.type !== "5" || dir.path !== bundlePrefix) {
+        // `NNCP` as nncp-bundle writes it, `NNCP/` as GNU tar and Python's tarfile write it.
+        if (dir.type !== "5" || dir.path.replace(/\/+$/, "") !== bundlePrefix) {
           throw new TarHeaderError("expected the NNCP folder entry");
         }
         file = decodeUstar(headers.slice(blockBytes, blockBytes * 2));
@@ -168,6 +170,7 @@ export async function readBundle(
         await reader.discard(file.size + paddingFor(file.size));
         continue;
       }
+      stats.entries++;
       const state = { left: 0 };
       const body = bodyStream(reader, file.size, state);
       try {
@@ -177,7 +180,17 @@ export async function readBundle(
       }
       await reader.discard(state.left + paddingFor(file.size));
     }
+    stats.bytes = reader.position;
   } finally {
     await reader.cancel();
   }
+  return stats;
+}
+
+/** What {@linkcode readBundle} found in a stream. */
+export interface BundleReadStats {
+  /** Well-formed packet entries handed to `onEntry`. */
+  entries: number;
+  /** Bytes read from the stream. */
+  bytes: number;
 }

@@ -89,6 +89,10 @@ export interface BundleRxSummary {
   skipped: number;
   failed: number;
   ownDeleted: number;
+  /** Well-formed packet entries in the stream (whatever became of them). */
+  entries: number;
+  /** Bytes read from the stream. */
+  bytes: number;
 }
 
 /** Takes the packets for us out of a bundle stream. */
@@ -97,9 +101,16 @@ export async function readSpoolBundle(
   stream: ReadableStream<Uint8Array>,
   options: BundleRxOptions,
 ): Promise<BundleRxSummary> {
-  const summary: BundleRxSummary = { received: 0, skipped: 0, failed: 0, ownDeleted: 0 };
+  const summary: BundleRxSummary = {
+    received: 0,
+    skipped: 0,
+    failed: 0,
+    ownDeleted: 0,
+    entries: 0,
+    bytes: 0,
+  };
   const only = options.nodes ? new Set(options.nodes.map((n) => n.idText)) : null;
-  await readBundle(stream, {
+  const stats = await readBundle(stream, {
     packetBytesMax: options.packetBytesMax,
     onSkip: (s) => {
       summary.skipped++;
@@ -128,6 +139,8 @@ export async function readSpoolBundle(
       reader.releaseLock();
     }
   });
+  summary.entries = stats.entries;
+  summary.bytes = stats.bytes;
   return summary;
 }
 

@@ -7,6 +7,7 @@
 import { type Config, ConfigError, loadConfig } from "../config/mod.ts";
 import type { CliContext } from "./context.ts";
 import { CliError } from "./errors.ts";
+import { setProgressEnabled } from "../progress/progress.ts";
 
 /** Loads and checks the configuration the command line points at. */
 export async function loadCliConfig(ctx: CliContext): Promise<Config> {
@@ -16,6 +17,7 @@ export async function loadCliConfig(ctx: CliContext): Promise<Config> {
     for (const w of warnings) {
       ctx.log.warn("config-warning", { file: path, key: w.path, problem: w.message });
     }
+    if (config.noProgress) setProgressEnabled(false);
     return config;
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message);

@@ -18,12 +18,27 @@ export interface CliContext {
   out(text: string): void;
   /** Logger for progress and problems (standard error). */
   log: Logger;
+  /** The program's own flags (`--quiet`, `--noprogress`); absent means neither. */
+  globals?: () => GlobalFlags;
 }
 
-/** Resolves the configuration path: `--config`, then `FERRY_CONFIG`, then the default. */
+/** Flags that apply to every command. */
+export interface GlobalFlags {
+  /** Only warnings and errors (NNCP's -quiet). */
+  quiet: boolean;
+  /** No progress bars (NNCP's -noprogress; implied by quiet). */
+  noProgress: boolean;
+}
+
+/**
+ * Resolves the configuration path: `--config`, then `FERRY_CONFIG`, then
+ * NNCP's `NNCPCFG`, then the default.
+ */
 export function resolveConfigPath(flag: string | undefined): string {
   if (flag !== undefined && flag !== "") return flag;
-  const env = Deno.env.get("FERRY_CONFIG");
-  if (env !== undefined && env !== "") return env;
+  for (const name of ["FERRY_CONFIG", "NNCPCFG"]) {
+    const env = Deno.env.get(name);
+    if (env !== undefined && env !== "") return env;
+  }
   return DEFAULT_CONFIG_PATH;
 }

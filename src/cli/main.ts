@@ -10,6 +10,9 @@ import { createLogger } from "../log/logger.ts";
 import { type CliContext, DEFAULT_CONFIG_PATH, resolveConfigPath } from "./context.ts";
 import { CliError, UsageError } from "./errors.ts";
 import { COMMANDS } from "./commands/index.ts";
+import { normalizeArgs } from "./nncp_args.ts";
+import { describeOsError } from "../fsutil/os_errors.ts";
+import { setProgressEnabled } from "../progress/progress.ts";
 
 /** ferry's version, printed by `ferry --version`. */
 export const VERSION = "0.1.0";
@@ -26,8 +29,11 @@ export function buildProgram(ctx: CliContext): Command {
     .version(VERSION)
     .option(
       "-c, --config <path>",
-      `configuration file (env FERRY_CONFIG, default ${DEFAULT_CONFIG_PATH})`,
+      `configuration file (env FERRY_CONFIG, then NNCPCFG, default ${DEFAULT_CONFIG_PATH}); ` +
+        "NNCP's -cfg works too",
     )
+    .option("--quiet", "only warnings and errors on standard error, no progress bars")
+    .option("--noprogress", "no progress bars (also: noprogress: true in the configuration)")
     .showHelpAfterError("(run with --help for usage)")
     .enablePositionalOptions()
     .exitOverride()
@@ -38,8 +44,9 @@ export function buildProgram(ctx: CliContext): Command {
   program.addHelpText(
     "after",
     "\nExamples:\n" +
-      "  ferry init --name shed > /etc/ferry/ferry.hjson\n" +
+      "  ferry init --name shed --output /etc/ferry/ferry.hjson --owner ferry\n" +
       "  ferry --config ./ferry.hjson pubkey\n" +
+      "  ferry stat -cfg /etc/nncp.hjson -node house      # NNCP's spellings work too\n" +
       "  ferry help file\n",
   );
   for (const register of COMMANDS) register(program, ctx);
@@ -52,8 +59,10 @@ export function buildProgram(ctx: CliContext): Command {
 /** Runs ferry with `args` (without the program name) and returns the exit code. */
 export async function runCli(args: string[]): Promise<number> {
   let configFlag: string | undefined;
+  const globals = { quiet: false, noProgress: false };
   const ctx: CliContext = {
     configPath: () => resolveConfigPath(configFlag),
+    globals: () => globals,
     out: (text) => {
       const bytes = encoder.encode(text);
       let off = 0;
@@ -63,10 +72,15 @@ export async function runCli(args: string[]): Promise<number> {
   };
   const program = buildProgram(ctx);
   program.hook("preAction", (cmd) => {
-    configFlag = cmd.optsWithGlobals().config as string | undefined;
+    const opts = cmd.optsWithGlobals();
+    configFlag = opts.config as string | undefined;
+    globals.quiet = opts.quiet === true;
+    globals.noProgress = globals.quiet || opts.noprogress === true;
+    if (globals.noProgress) setProgressEnabled(false);
+    if (globals.quiet && !Deno.env.get("FERRY_DEBUG")) ctx.log = createLogger({ level: "warn" });
   });
   try {
-    await program.parseAsync(args, { from: "user" });
+    await program.parseAsync(normalizeArgs(args, program), { from: "user" });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -79,10 +93,14 @@ export async function runCli(args: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof CliError) {
-      console.error(`ferry: ${err.message}`);
+      // A CliError that only passes an operating-system error on is said in words too.
+      const cause = err.cause instanceof Error && err.cause.message === err.message
+        ? describeOsError(err.cause)
+        : undefined;
+      console.error(`ferry: ${cause ?? err.message}`);
       return 1;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = describeOsError(err) ?? (err instanceof Error ? err.message : String(err));
     console.error(`ferry: ${message}`);
     if (Deno.env.get("FERRY_DEBUG") && err instanceof Error) console.error(err.stack);
     return 1;

@@ -13,7 +13,8 @@ import {
   UnknownNodeError,
 } from "../config/mod.ts";
 import type { PacketPeer } from "../packet/mod.ts";
-import { createLogger } from "../log/logger.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
+import { userName } from "../fsutil/owner.ts";
 import { createNodeContext, type NodeContext } from "../node/context.ts";
 import { loadCliConfigWithSelf } from "./config.ts";
 import type { CliContext } from "./context.ts";
@@ -22,8 +23,37 @@ import { UsageError } from "./errors.ts";
 /** Loads the configuration and builds the node context, logging at the configured level. */
 export async function loadNodeContext(ctx: CliContext): Promise<NodeContext> {
   const config = await loadCliConfigWithSelf(ctx);
-  const level = Deno.env.get("FERRY_DEBUG") ? "debug" : config.ferry.logLevel;
-  return createNodeContext(config, createLogger({ level }));
+  const quiet = ctx.globals?.().quiet === true;
+  const level = Deno.env.get("FERRY_DEBUG")
+    ? "debug"
+    : quiet && config.ferry.logLevel !== "error"
+    ? "warn"
+    : config.ferry.logLevel;
+  const log = createLogger({ level });
+  warnRootOnForeignSpool(config.spool, log);
+  return createNodeContext(config, log);
+}
+
+/**
+ * Root working on a spool another user owns leaves root-owned files and
+ * folders there, which that user (the service) then cannot use: say so.
+ */
+function warnRootOnForeignSpool(spool: string, log: Logger): void {
+  if (Deno.uid() !== 0) return;
+  let owner: number | null;
+  try {
+    owner = Deno.statSync(spool).uid;
+  } catch {
+    return;
+  }
+  if (owner === null || owner === 0) return;
+  const name = userName(owner);
+  log.warn("running-as-root", {
+    spool,
+    owner: name,
+    problem: `files this command makes in the spool will belong to root, and ${name} ` +
+      `(the agent's user) cannot use them; run it as ${name}: runuser -u ${name} -- ferry ...`,
+  });
 }
 
 /** Resolves a node name or id given on the command line. */

@@ -7,7 +7,7 @@
  * addrs: { lan: "[fe80::1234%eth0]:5400", internet: "alice.example:5400",
  *          proxied: "|ssh gw nncp-daemon -ucspi" }
  * calls: [
- *   { cron: "*∕10 * * * MON-FRI", nice: "PRIORITY", onlinedeadline: 3600, autotoss: true }
+ *   { cron: "0-59/10 * * * MON-FRI", nice: "PRIORITY", onlinedeadline: 3600, autotoss: true }
  *   { cron: "0 * * * SAT,SUN", xx: "rx", addr: "lan", when-tx-exists: false }
  * ]
  * mcd-ignore: true    # ferry: never use this node's LAN announcements

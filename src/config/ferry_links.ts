@@ -7,7 +7,7 @@
  *   {
  *     node: house
  *     port: /dev/serial/by-id/usb-Microchip_RN2483-if00
- *     modem: rn2483            # cable, ebyte, kiss, rn2483, rak3172
+ *     modem: "rn2483"          # cable, ebyte, kiss, rn2483, rak3172
  *     baud: 57600              # default: the module's usual speed
  *     options: { radio: { sf: 9, bwKhz: 125 } }   # driver settings
  *     lora: { sf: 9, bw-khz: 125, cr: 1, preamble: 8 }   # for airtime accounting

@@ -13,7 +13,7 @@
  *   status-file: true            # write FERRY-STATUS.txt on the medium
  *   led: { led: "led0" }         # or { gpio: 17, active-low: false }
  * }
- * sync-folders: [ { path: /srv/sync/ferry, nodes: ["house"], interval-sec: 30, settle-sec: 10 } ]
+ * sync-folders: [ { path: "/srv/sync/ferry", nodes: ["house"], interval-sec: 30, settle-sec: 10 } ]
  * ```
  * @module
  */

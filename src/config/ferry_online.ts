@@ -12,7 +12,7 @@
  *   autotoss: true        # toss what arrives during a session
  * }
  * call-on-announce: {
- *   except: ["laptop"]    # neighbours never called on announcement
+ *   except: ["relay"]     # neighbours never called on announcement
  *   min-gap-sec: 60       # at most one such call per neighbour per minute
  * }
  * ```

@@ -6,10 +6,10 @@
  * ```hjson
  * queues: [
  *   {
- *     dir: /var/spool/ferry/jobs        # made with `ferry queue init -q DIR`
+ *     dir: "/var/spool/ferry/jobs"      # made with `ferry queue init -q DIR`
  *     command: ["/usr/local/bin/apply-job"]   # run for each job, payload on stdin
  *     allow-job-params: false
- *     on-error: retry                  # retry, delete or leave
+ *     on-error: "retry"                # retry, delete or leave
  *     timeout-sec: 3600
  *     decoder: "zcat"                  # optional
  *   }

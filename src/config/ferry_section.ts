@@ -5,8 +5,8 @@
  *
  * ```hjson
  * ferry: {
- *   name: shed            # how this node calls itself (`ferry pubkey`)
- *   log-level: info       # error, warn, info or debug
+ *   name: "shed"          # how this node calls itself (`ferry pubkey`)
+ *   log-level: "info"     # error, warn, info or debug
  *   toss: { cycle-sec: 60, seen: true, reass: true }
  *   send: { chunk-over: 4290772992 }   # bytes; bigger files go in chunks
  *   daemon: { bind: ["[::]:5400"] }   # see ferry_online.ts
@@ -120,6 +120,11 @@ export function readFerrySection(
       issues.error(
         joinPath(path, "name"),
         `must be 1-63 letters, digits, ".", "_" or "-", not ${JSON.stringify(name)}`,
+      );
+    } else if (name === "self") {
+      issues.error(
+        joinPath(path, "name"),
+        'must not be "self": peers paste `ferry pubkey` under this name next to their own self',
       );
     } else out.name = name;
   }

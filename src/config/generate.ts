@@ -60,20 +60,25 @@ export function renderNewConfig(options: NewConfigOptions): string {
       exchpub: ${b32(k.exchPub)}
       signpub: ${b32(k.signPub)}
       noisepub: ${b32(k.noisePub)}${
-    options.incoming ? `\n      incoming: ${q(options.incoming)}` : ""
+    options.incoming
+      ? `\n      # files this node sends itself; \`ferry neigh add\` gives each neighbour it adds\n` +
+        `      # this folder too (NNCP takes incoming from each neighbour's own stanza)\n` +
+        `      incoming: ${q(options.incoming)}`
+      : ""
   }
     }
 
-    # Paste each peer's \`ferry pubkey\` (or NNCP public stanza) here, e.g.:
+    # Add each peer with \`ferry neigh add NAME < NAME.pub\` (the stanza its
+    # \`ferry pubkey\` printed), or paste it here, e.g.:
     # house: {
     #   id: ...
     #   exchpub: ...
     #   signpub: ...
     #   noisepub: ...
-    #   incoming: /srv/ferry/incoming/house   # accept files from it
-    #   exec: { queue: ["ferry", "queue", "write", "-q", "/srv/ferry/jobs"] }
-    #   freq: { path: /srv/ferry/pub }        # allow it to request files
-    #   via: ["relay"]                         # reach it through another node
+    #   incoming: "/srv/ferry/incoming/house"   # accept files from it
+    #   exec: { jobs: ["ferry", "queue", "write", "--content-name", "-q", "/srv/ferry/jobs"] }
+    #   freq: { path: "/srv/ferry/pub" }        # allow it to request files
+    #   via: ["relay"]                            # reach it through another node
     # }
   }
 

@@ -40,14 +40,31 @@ export class IssueList {
   }
 }
 
-/** Raised when a configuration has errors; carries all of them. */
+/**
+ * Raised when a configuration has errors; carries all of them, and the
+ * warnings found with them (a misspelt key is a warning that often explains
+ * an error: `spoool: unknown key` next to `spool: is missing`).
+ */
 export class ConfigError extends Error {
   override name = "ConfigError";
-  constructor(readonly file: string, readonly issues: ConfigIssue[]) {
+  /** The errors only. */
+  readonly issues: ConfigIssue[];
+  /** Warnings found in the same file. */
+  readonly warnings: ConfigIssue[];
+  constructor(readonly file: string, all: ConfigIssue[]) {
+    const issues = all.filter((i) => i.severity === "error");
+    const warnings = all.filter((i) => i.severity === "warning");
+    const line = (i: ConfigIssue) => `  ${i.path || "(top level)"}: ${i.message}`;
     super(
       `${file}: ${issues.length} problem${issues.length === 1 ? "" : "s"} in the configuration:\n` +
-        issues.map((i) => `  ${i.path || "(top level)"}: ${i.message}`).join("\n"),
+        issues.map(line).join("\n") +
+        (warnings.length > 0
+          ? `\nand ${warnings.length} warning${warnings.length === 1 ? "" : "s"}:\n` +
+            warnings.map(line).join("\n")
+          : ""),
     );
+    this.issues = issues;
+    this.warnings = warnings;
   }
 }
 

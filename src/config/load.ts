@@ -15,11 +15,20 @@
 
 import Hjson from "hjson";
 import { ConfigError, type ConfigIssue, IssueList, joinPath } from "./issues.ts";
-import { isObj, type Obj, readBool, readStr, warnUnknownKeys } from "./read.ts";
+import {
+  isObj,
+  type Obj,
+  readBool,
+  readStr,
+  swallowedComment,
+  swallowedCommentMessage,
+  warnUnknownKeys,
+} from "./read.ts";
 import { readArea, readNeighbour, readSelf } from "./parse_nodes.ts";
 import { readFerrySection } from "./ferry_section.ts";
 import { readMcdListen, readMcdSend } from "./mcd.ts";
 import type { Config, Neighbour } from "./types.ts";
+import { permissionHint, processUser } from "../fsutil/owner.ts";
 
 /** Top-level keys NNCP knows (others are ignored by NNCP; ferry warns). */
 const TOP_KEYS = [
@@ -85,7 +94,9 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
       );
     }
   }
-  if (issues.errors.length > 0 || !config) throw new ConfigError(file, issues.errors);
+  if (issues.errors.length > 0 || !config) {
+    throw new ConfigError(file, linkMisspellings(issues.items));
+  }
   config.path = file;
   return { config, warnings: issues.warnings };
 }
@@ -97,20 +108,58 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
 export async function loadConfig(file: string): Promise<LoadResult> {
   let text: string;
   let mode: number | null = null;
+  const fail = (reason: string) =>
+    new ConfigError(file, [{ path: "", message: `cannot read: ${reason}`, severity: "error" }]);
   try {
-    text = await Deno.readTextFile(file);
-    mode = (await Deno.stat(file)).mode;
+    // stat first: opening a FIFO or a device for reading could block or never end.
+    const info = await Deno.stat(file);
+    if (!info.isFile) throw fail(`${describeKind(info)}, not a regular file`);
+    if (info.size > CONFIG_BYTES_MAX) throw fail(tooBig(info.size));
+    using handle = await Deno.open(file, { read: true });
+    const opened = await handle.stat();
+    if (!opened.isFile) throw fail(`${describeKind(opened)}, not a regular file`);
+    mode = opened.mode;
+    const buf = new Uint8Array(CONFIG_BYTES_MAX + 1);
+    let got = 0;
+    while (got < buf.length) {
+      const n = await handle.read(buf.subarray(got));
+      if (n === null) break;
+      got += n;
+    }
+    if (got > CONFIG_BYTES_MAX) throw fail(tooBig(got));
+    text = new TextDecoder().decode(buf.subarray(0, got));
   } catch (err) {
-    const reason = err instanceof Deno.errors.NotFound
-      ? "no such file; create one with `ferry init > FILE` or pass --config"
-      : (err as Error).message;
-    throw new ConfigError(file, [{
-      path: "",
-      message: `cannot read: ${reason}`,
-      severity: "error",
-    }]);
+    if (err instanceof ConfigError) throw err;
+    throw fail(readFailure(err, file));
   }
   return parseConfig(text, file, { mode });
+}
+
+/** Largest configuration file ferry reads (NNCP's own files are a few KiB). */
+export const CONFIG_BYTES_MAX = 1024 * 1024;
+
+function tooBig(size: number): string {
+  return `it is ${size} bytes, more than the ${CONFIG_BYTES_MAX} bytes a configuration may have; ` +
+    "is --config pointing at the right file?";
+}
+
+function describeKind(info: Deno.FileInfo): string {
+  if (info.isDirectory) return "it is a folder";
+  if (info.isFifo) return "it is a FIFO";
+  if (info.isCharDevice) return "it is a character device";
+  if (info.isBlockDevice) return "it is a block device";
+  if (info.isSocket) return "it is a socket";
+  return "it is not a regular file";
+}
+
+function readFailure(err: unknown, file: string): string {
+  if (err instanceof Deno.errors.NotFound) {
+    return "no such file; create one with `ferry init --output FILE` or pass --config";
+  }
+  if (err instanceof Deno.errors.PermissionDenied) {
+    return `permission denied for ${processUser()}; ${permissionHint(file)}`;
+  }
+  return (err as Error).message;
 }
 
 function checkRoot(issues: IssueList, root: Obj): Config | undefined {
@@ -119,7 +168,11 @@ function checkRoot(issues: IssueList, root: Obj): Config | undefined {
   if (spool !== undefined && !spool.startsWith("/")) {
     issues.error("spool", `must be an absolute path, not ${JSON.stringify(spool)}`);
   }
+  if (spool !== undefined && swallowedComment(spool)) {
+    issues.error("spool", swallowedCommentMessage(spool));
+  }
   const log = readStr(issues, root, "log", "", true);
+  if (log !== undefined && swallowedComment(log)) issues.error("log", swallowedCommentMessage(log));
   if (log !== undefined && !log.startsWith("/") && !/^FD:\d+$/.test(log)) {
     issues.error("log", `must be an absolute path or FD:N, not ${JSON.stringify(log)}`);
   }
@@ -224,4 +277,27 @@ function checkVia(issues: IssueList, neigh: Map<string, Neighbour>, names: Set<s
       }
     });
   }
+}
+
+/**
+ * A key reported missing next to an unknown key that looks like it (`spool`
+ * missing, `spoool` unknown) says so in the error itself.
+ */
+function linkMisspellings(items: ConfigIssue[]): ConfigIssue[] {
+  return items.map((issue) => {
+    if (issue.severity !== "error" || !issue.message.startsWith("is missing")) return issue;
+    const cut = issue.path.lastIndexOf(".");
+    const parent = cut < 0 ? "" : issue.path.slice(0, cut);
+    const key = issue.path.slice(cut + 1);
+    const typo = items.find((w) =>
+      w.severity === "warning" && w.message.endsWith(`did you mean ${JSON.stringify(key)}?`) &&
+      (w.path.lastIndexOf(".") < 0 ? "" : w.path.slice(0, w.path.lastIndexOf("."))) === parent
+    );
+    if (!typo) return issue;
+    const spelt = typo.path.slice(typo.path.lastIndexOf(".") + 1);
+    return {
+      ...issue,
+      message: `${issue.message} (the file has ${JSON.stringify(spelt)}: a typo?)`,
+    };
+  });
 }

@@ -21,3 +21,4 @@ export { checkOnlineAddr } from "./calls.ts";
 export type { McdSend } from "./mcd.ts";
 export type { CallOnAnnounceSettings, DaemonSettings } from "./ferry_online.ts";
 export { daemonBindDefault, daemonMaxConnDefault } from "./ferry_online.ts";
+export { addNeighbourText, parseStanza } from "./add_neighbour.ts";

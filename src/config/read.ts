@@ -62,7 +62,26 @@ export function readStr(
     issues.error(at, `must be a string, not ${describe(value)}`);
     return undefined;
   }
+  if (swallowedComment(value)) {
+    issues.warn(at, swallowedCommentMessage(value));
+  }
   return value;
+}
+
+/**
+ * True when an unquoted Hjson value ran into a comment: in Hjson a quoteless
+ * value runs to the end of its line, so `dir: /srv/q   # note` is the string
+ * `/srv/q   # note`.
+ */
+export function swallowedComment(value: string): boolean {
+  return /\s(#|\/\/|\/\*)/.test(value);
+}
+
+/** What to say about a value that swallowed a comment. */
+export function swallowedCommentMessage(value: string): string {
+  const cut = value.search(/\s+(#|\/\/|\/\*)/);
+  return `${JSON.stringify(value)} holds a comment: in Hjson an unquoted value runs to the end ` +
+    `of the line; write it in quotes: ${JSON.stringify(value.slice(0, cut))}`;
 }
 
 /** Reads an absolute path. */
@@ -77,6 +96,10 @@ export function readAbsPath(
   if (value === undefined) return undefined;
   if (!value.startsWith("/")) {
     issues.error(joinPath(path, key), `must be an absolute path, not ${JSON.stringify(value)}`);
+    return undefined;
+  }
+  if (swallowedComment(value)) {
+    issues.error(joinPath(path, key), swallowedCommentMessage(value));
     return undefined;
   }
   return value;

@@ -57,11 +57,15 @@ export async function commitRename(tmp: string, final: string): Promise<void> {
 export async function writeFileAtomic(
   path: string,
   data: Uint8Array,
-  options: { mode?: number } = {},
+  options: { mode?: number; owner?: { uid: number; gid: number }; noReplace?: boolean } = {},
 ): Promise<void> {
   const tmp = tempName(dirname(path), basename(path));
-  const fd = await Deno.open(tmp, { write: true, createNew: true, mode: options.mode ?? 0o644 });
+  const mode = options.mode ?? 0o644;
+  const fd = await Deno.open(tmp, { write: true, createNew: true, mode });
   try {
+    // Owner and exact mode (whatever the umask) are set before the file gets its name.
+    if (options.owner) await Deno.chown(tmp, options.owner.uid, options.owner.gid);
+    if (options.mode !== undefined) await Deno.chmod(tmp, mode);
     let off = 0;
     while (off < data.length) off += await fd.write(data.subarray(off));
     await fd.sync();
@@ -72,7 +76,19 @@ export async function writeFileAtomic(
   }
   fd.close();
   try {
-    await commitRename(tmp, path);
+    if (options.noReplace) {
+      // link(2) fails when the name exists: nothing already there is ever replaced.
+      try {
+        await Deno.link(tmp, path);
+        await Deno.remove(tmp);
+        await fsyncDir(dirname(path));
+      } catch (err) {
+        if (err instanceof Deno.errors.AlreadyExists) throw err;
+        // A filesystem without hard links (FAT): check, then rename.
+        if (await statOrNull(path) !== null) throw new Deno.errors.AlreadyExists(path);
+        await commitRename(tmp, path);
+      }
+    } else await commitRename(tmp, path);
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});
     throw err;

@@ -9,3 +9,5 @@ export * from "./blocking.ts";
 export * from "./lock.ts";
 export * from "./space.ts";
 export * from "./stale_temps.ts";
+export * from "./owner.ts";
+export * from "./os_errors.ts";

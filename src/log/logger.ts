@@ -19,6 +19,7 @@
 /** Log levels, most severe first. */
 export type LogLevel = "error" | "warn" | "info" | "debug";
 import type { LogFields, Logger, LogValue } from "../../hw/log.ts";
+import { humanBytes } from "./humanize.ts";
 export type { LogFields, Logger, LogValue };
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
@@ -32,6 +33,11 @@ export interface LoggerOptions {
   sink?: (line: string, level: LogLevel) => void;
   /** Prefix each line with the journald priority marker. Default: when `JOURNAL_STREAM` is set. */
   journald?: boolean;
+  /**
+   * Byte counts with units (see {@linkcode formatLine}). Default: when lines
+   * go to standard error, it is a terminal, and this is not journald.
+   */
+  human?: boolean;
 }
 
 function quote(value: LogValue): string {
@@ -43,14 +49,40 @@ function quote(value: LogValue): string {
   return text;
 }
 
-/** Renders one line without a priority prefix: `level event k=v ...`. */
-export function formatLine(level: LogLevel, event: string, fields: LogFields): string {
+/** Fields that hold byte counts: `size`, `bytes`, `free` and any `...Bytes`. */
+export function isByteField(key: string): boolean {
+  return key === "size" || key === "bytes" || key === "free" || /Bytes$/.test(key);
+}
+
+/**
+ * Renders one line without a priority prefix: `level event k=v ...`. With
+ * `human`, byte counts carry their unit (`size="150 MiB"`), for people
+ * reading a terminal; otherwise they are exact numbers, for scripts.
+ */
+export function formatLine(
+  level: LogLevel,
+  event: string,
+  fields: LogFields,
+  human = false,
+): string {
   let line = `${level} ${event}`;
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
-    line += ` ${key}=${quote(value)}`;
+    const shown = human && typeof value === "number" && Number.isSafeInteger(value) &&
+        value >= 0 && isByteField(key)
+      ? humanBytes(value)
+      : value;
+    line += ` ${key}=${quote(shown)}`;
   }
   return line;
+}
+
+function terminalDefault(): boolean {
+  try {
+    return Deno.stderr.isTerminal();
+  } catch {
+    return false;
+  }
 }
 
 const encoder = new TextEncoder();
@@ -71,9 +103,10 @@ export function createLogger(options: LoggerOptions = {}, base: LogFields = {}):
   const limit = RANK[options.level ?? "info"];
   const sink = options.sink ?? stderrSink;
   const journald = options.journald ?? journalDefault();
+  const human = options.human ?? (options.sink === undefined && !journald && terminalDefault());
   const emit = (level: LogLevel, event: string, fields?: LogFields) => {
     if (RANK[level] > limit) return;
-    const line = formatLine(level, event, { ...base, ...fields });
+    const line = formatLine(level, event, { ...base, ...fields }, human);
     sink(journald ? `<${SYSLOG[level]}>${line}` : line, level);
   };
   return {

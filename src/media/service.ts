@@ -7,6 +7,7 @@
  * @module
  */
 
+import { errorText } from "../fsutil/os_errors.ts";
 import type { LedSettings, MediaSettings } from "../config/ferry_media.ts";
 import type { NodeContext } from "../node/context.ts";
 import { type Led, SysfsGpioLed, SysfsLed } from "../../hw/led/mod.ts";
@@ -48,7 +49,13 @@ export async function serveMedia(
   settings: MediaSettings,
   signal: AbortSignal,
   state: MediaState,
-  options: { led?: Led; intervalMs?: number; onSession?: (imported: number) => void } = {},
+  options: {
+    led?: Led;
+    intervalMs?: number;
+    onSession?: (imported: number) => void;
+    /** Called whenever `state` changed (a medium came or went, a session ended). */
+    onChange?: () => void;
+  } = {},
 ): Promise<void> {
   const watcher = new MediaWatcher({
     filter: {
@@ -66,6 +73,7 @@ export async function serveMedia(
   });
   for await (const event of watcher.watch(signal)) {
     state.present = watcher.current().map((m) => m.mountPoint);
+    options.onChange?.();
     if (event.kind === "removed") {
       ctx.log.info("medium-removed", { medium: event.medium.mountPoint });
       await options.led?.off().catch(() => {});
@@ -105,6 +113,7 @@ export async function serveMedia(
       safe: result.safeToRemove,
       problems: result.problems,
     };
+    options.onChange?.();
     options.onSession?.(state.lastMedium.imported);
   }
 }
@@ -115,6 +124,7 @@ export async function serveSyncFolders(
   folders: SyncFolder[],
   signal: AbortSignal,
   state: MediaState,
+  onChange?: () => void,
 ): Promise<void> {
   const next = folders.map(() => 0);
   state.syncFolders = folders.map((f) => ({ path: f.settings.path, imported: 0, exported: 0 }));
@@ -128,8 +138,11 @@ export async function serveSyncFolders(
         const { rx, tx } = await folder.scan(ctx, signal);
         s.imported += rx.received;
         s.exported += tx.sent;
+        const hadError = s.error !== undefined;
         delete s.error;
+        if (hadError) onChange?.();
         if (rx.received + tx.sent > 0) {
+          onChange?.();
           ctx.log.info("sync-folder", {
             path: folder.settings.path,
             imported: rx.received,
@@ -138,8 +151,9 @@ export async function serveSyncFolders(
         }
       } catch (err) {
         if (signal.aborted) break;
-        s.error = (err as Error).message;
+        s.error = errorText(err);
         ctx.log.error("sync-folder-failed", { path: folder.settings.path, error: s.error });
+        onChange?.();
       }
       s.lastScan = new Date().toISOString();
       next[i] = Date.now() + folder.settings.intervalSec * 1000;

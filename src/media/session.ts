@@ -14,6 +14,7 @@
  * @module
  */
 
+import { errorText } from "../fsutil/os_errors.ts";
 import type { Neighbour } from "../config/mod.ts";
 import type { MediaSettings } from "../config/ferry_media.ts";
 import { humanBytes } from "../log/humanize.ts";
@@ -82,7 +83,7 @@ export async function runMediaSession(
     readOnly: medium.readOnly,
   });
   const device = await pinMedium(medium).catch((err) => {
-    result.problems.push((err as Error).message);
+    result.problems.push(errorText(err));
     return undefined;
   });
   if (device !== undefined) {
@@ -95,8 +96,8 @@ export async function runMediaSession(
       await unmount(medium.mountPoint);
       log.info("medium-unmounted", {});
     } catch (err) {
-      result.problems.push(`unmount failed: ${(err as Error).message}`);
-      log.warn("medium-unmount-failed", { error: (err as Error).message });
+      result.problems.push(`unmount failed: ${errorText(err)}`);
+      log.warn("medium-unmount-failed", { error: errorText(err) });
     }
   }
   if (result.safeToRemove) {
@@ -148,9 +149,9 @@ async function exchange(
     if (err instanceof DOMException && err.name === "AbortError") throw err;
     const gone = err instanceof MediumGoneError;
     result.problems.push(
-      gone ? (err as Error).message : `${what} failed: ${(err as Error).message}`,
+      gone ? errorText(err) : `${what} failed: ${errorText(err)}`,
     );
-    log.error(gone ? "medium-gone" : `medium-${what}-failed`, { error: (err as Error).message });
+    log.error(gone ? "medium-gone" : `medium-${what}-failed`, { error: errorText(err) });
     return gone;
   };
   try {
@@ -227,8 +228,8 @@ async function flush(
         await writeStatusFile(medium.mountPoint, device, statusLines(ctx, result, started))
           .catch((err) => {
             if (err instanceof MediumGoneError) throw err;
-            result.problems.push(`the status file was not written: ${(err as Error).message}`);
-            log.warn("medium-status-failed", { error: (err as Error).message });
+            result.problems.push(`the status file was not written: ${errorText(err)}`);
+            log.warn("medium-status-failed", { error: errorText(err) });
           });
         await syncFs(medium.mountPoint);
       }
@@ -238,9 +239,9 @@ async function flush(
   } catch (err) {
     const gone = err instanceof MediumGoneError;
     result.problems.push(
-      gone ? (err as Error).message : `flushing the medium failed: ${(err as Error).message}`,
+      gone ? errorText(err) : `flushing the medium failed: ${errorText(err)}`,
     );
-    log.error(gone ? "medium-gone" : "medium-sync-failed", { error: (err as Error).message });
+    log.error(gone ? "medium-gone" : "medium-sync-failed", { error: errorText(err) });
   }
 }
 

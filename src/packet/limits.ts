@@ -45,3 +45,9 @@ export const HASH_QUEUE_BUFFERS_MAX = 4;
 export const HASH_WORKER_THRESHOLD_BYTES = 8 * 1024 * 1024;
 /** Processed bytes between two young-generation garbage collections (when `gc` is exposed). */
 export const GC_INTERVAL_BYTES = 1024 * 1024;
+/**
+ * When a packet's last block fails authentication, how many bytes from its
+ * end are tried off, to tell "bytes were appended" from "damaged" (one AEAD
+ * attempt each, on the error path only).
+ */
+export const APPENDED_PROBE_BYTES_MAX = 1024;

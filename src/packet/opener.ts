@@ -29,7 +29,13 @@
 import { AEAD_NONCE_BYTES, aeadOpen } from "../crypto/aead.ts";
 import { blake3KeyedXof, type Blake3XofReader } from "../crypto/blake3.ts";
 import { PacketAuthError, PacketFormatError } from "./errors.ts";
-import { BLOCK_BYTES, SEALED_BLOCK_BYTES, SIZE_BYTES, TAG_BYTES } from "./limits.ts";
+import {
+  APPENDED_PROBE_BYTES_MAX,
+  BLOCK_BYTES,
+  SEALED_BLOCK_BYTES,
+  SIZE_BYTES,
+  TAG_BYTES,
+} from "./limits.ts";
 import type { PacketKeys } from "./packet_keys.ts";
 import { readU64 } from "./xdr.ts";
 
@@ -115,7 +121,17 @@ export class PacketOpener {
 
   /** Checks that the packet is complete. Returns the sizes from its size block. */
   end(): OpenedSizes {
-    if (this.#fill > 0) this.#block(this.#buf.subarray(0, this.#fill));
+    if (this.#fill > 0) {
+      const last = this.#buf.subarray(0, this.#fill);
+      try {
+        this.#block(last);
+      } catch (err) {
+        if (err instanceof PacketAuthError && err.code === "bad-block") {
+          throw this.#appendedError(last) ?? err;
+        }
+        throw err;
+      }
+    }
     if (this.#stage === "blocks") {
       throw new PacketFormatError(
         "truncated",
@@ -250,6 +266,25 @@ export class PacketOpener {
     view.setUint32(8, this.#counter >>> 0);
     const cut = sealed.length - TAG_BYTES;
     return aeadOpen(key, this.#nonce, this.#keys.ad, sealed.subarray(0, cut), sealed.subarray(cut));
+  }
+
+  /**
+   * The last block failed: if it authenticates once a few bytes are cut off
+   * its end, the packet is genuine and bytes were appended to it. Returns
+   * that error, or null when the block is damaged after all.
+   */
+  #appendedError(last: Uint8Array): PacketFormatError | null {
+    const key = this.#stage === "blocks" ? this.#keys.size : this.#keys.full;
+    const cutMax = Math.min(APPENDED_PROBE_BYTES_MAX, last.length - TAG_BYTES);
+    for (let cut = 1; cut <= cutMax; cut++) {
+      if (this.#open(key, last.subarray(0, last.length - cut)) === null) continue;
+      return new PacketFormatError(
+        "trailing-data",
+        `Cannot accept packet: it is ${cut} bytes longer than its blocks allow ` +
+          `(bytes were appended after its end; the packet itself is intact)`,
+      );
+    }
+    return null;
   }
 
   #authError(index: number): PacketAuthError {

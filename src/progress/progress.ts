@@ -1,7 +1,8 @@
 /**
  * Progress bars for long copies, drawn on standard error only when it is a
  * terminal (and never under systemd or in pipes), at most a few times a
- * second, cleared when done.
+ * second. A bar that was on screen for a while ends with its final state on
+ * its own line, as NNCP's do; one for a copy that was over at once is cleared.
  *
  * @example
  * ```ts
@@ -38,8 +39,20 @@ export interface ProgressOptions {
 
 const enc = new TextEncoder();
 
+let switchedOff = false;
+
+/**
+ * Turns progress bars off for the rest of the process (`--noprogress`,
+ * `--quiet`, `noprogress: true` in the configuration), or back on to the
+ * default.
+ */
+export function setProgressEnabled(on: boolean): void {
+  switchedOff = !on;
+}
+
 /** True when progress bars should be drawn by default. */
 export function progressWanted(): boolean {
+  if (switchedOff) return false;
   try {
     return Deno.stderr.isTerminal() && !Deno.env.get("NO_PROGRESS") &&
       !Deno.env.get("JOURNAL_STREAM");
@@ -61,7 +74,9 @@ export function createProgress(
   const started = now();
   let count = 0;
   let last = -Infinity;
+  let drawn = false;
   const draw = () => {
+    drawn = true;
     const elapsedS = Math.max((now() - started) / 1000, 0.001);
     const pct = total > 0 ? Math.min(100, Math.floor((count / total) * 100)) : 100;
     const width = 20;
@@ -76,13 +91,38 @@ export function createProgress(
     add(bytes: number) {
       count += bytes;
       const t = now();
-      if (t - last >= progressRedrawMs) {
+      // The last bytes are drawn at once: a fast copy into the page cache can finish
+      // between two redraws, and the flush after it may take long; the bar must not
+      // sit at an old percentage meanwhile.
+      if (t - last >= progressRedrawMs || (drawn && count >= total)) {
         last = t;
         draw();
       }
     },
     done() {
-      write("\r\x1b[K");
+      if (!drawn) return;
+      drawn = false;
+      if (now() - started < progressRedrawMs) {
+        write("\r\x1b[K"); // over at once: clear it, so many small copies leave no lines
+        return;
+      }
+      // A bar people watched ends on its final state (what was really copied).
+      draw();
+      write("\n");
+    },
+  };
+}
+
+/** A byte source (as the packet codec reads) that counts what passes into `progress`. */
+export function countedSource<S extends { read(into: Uint8Array): Promise<number | null> }>(
+  source: S,
+  progress: Progress,
+): { read(into: Uint8Array): Promise<number | null> } {
+  return {
+    async read(into) {
+      const n = await source.read(into);
+      if (n !== null) progress.add(n);
+      return n;
     },
   };
 }

@@ -90,7 +90,14 @@ export {
   queuePaths,
   requireJobsDir,
 } from "./queue_dir.ts";
-export { lockSeqfile, parseSeq, readSeqfile, type SeqLock, writeSeqfile } from "./seqfile.ts";
+export {
+  lockSeqfile,
+  parseSeq,
+  readNextSeq,
+  readSeqfile,
+  type SeqLock,
+  writeSeqfile,
+} from "./seqfile.ts";
 export {
   fsplSetVariables,
   type JobSpec,

@@ -33,7 +33,7 @@ import { quietJobsPerCommitMax } from "./limits.ts";
 import { queuePaths } from "./queue_dir.ts";
 import { type JobOutcome, removeStaleSpools, runJob, type RunOptions } from "./run_job.ts";
 import { byTimestamp, indexBySeq, type InvalidJob, scanJobs, type ScannedJob } from "./scan.ts";
-import { lockSeqfile, readSeqfile, writeSeqfile } from "./seqfile.ts";
+import { lockSeqfile, readNextSeq, writeSeqfile } from "./seqfile.ts";
 import { crashPoint } from "../fsutil/crash_point.ts";
 
 /** What to do when a job fails (a Fail job, a non-zero exit, a signal, the timeout, a failed decoder). */
@@ -121,7 +121,7 @@ async function inSequenceOrder(
 ): Promise<void> {
   const paths = queuePaths(queueDir);
   const index = indexBySeq(jobs, paths.jobs);
-  let next = readSeqfile(paths.nextseq);
+  let next = readNextSeq(paths.nextseq);
   let committed = next;
   let pendingDeletes: string[] = [];
   const commit = () => {

@@ -61,12 +61,26 @@ export async function readStoredHeader(path: string, decoder?: string): Promise<
   }
 }
 
-/** The `fspl-*.fspl` names in `jobs/`, in directory order. */
-export function listJobFiles(queueDir: string): string[] {
+/**
+ * The `fspl-*.fspl` names in `jobs/`, in directory order. Entries named like
+ * jobs that are not regular files (a FIFO would block the reader forever, a
+ * device would never end) are left out and reported in `skipped`; a symlink
+ * counts only when it leads to a regular file.
+ */
+export function listJobFiles(queueDir: string, skipped: InvalidJob[] = []): string[] {
   requireJobsDir(queueDir);
+  const jobsDir = queuePaths(queueDir).jobs;
   const names: string[] = [];
-  for (const entry of Deno.readDirSync(queuePaths(queueDir).jobs)) {
+  for (const entry of Deno.readDirSync(jobsDir)) {
     if (!isJobFileName(entry.name)) continue;
+    const kind = notRegular(`${jobsDir}/${entry.name}`, entry);
+    if (kind !== undefined) {
+      skipped.push({
+        fileName: entry.name,
+        reason: `${kind}, not a regular file: skipped (move it out of ${jobsDir})`,
+      });
+      continue;
+    }
     if (names.length >= scanJobsMax) {
       throw new QueueLayoutError(
         `${queuePaths(queueDir).jobs} holds more than ${scanJobsMax} job files; ` +
@@ -78,11 +92,29 @@ export function listJobFiles(queueDir: string): string[] {
   return names;
 }
 
+/** What a non-regular entry is, or undefined for a regular file (or a symlink to one). */
+function notRegular(path: string, entry: Deno.DirEntry): string | undefined {
+  if (entry.isFile) return undefined;
+  if (entry.isDirectory) return "a folder";
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch {
+    return entry.isSymlink ? "a dangling symlink" : "unreadable";
+  }
+  if (info.isFile) return undefined;
+  if (info.isFifo) return "a FIFO";
+  if (info.isCharDevice || info.isBlockDevice) return "a device";
+  if (info.isSocket) return "a socket";
+  if (info.isDirectory) return "a symlink to a folder";
+  return "not a file";
+}
+
 /** Scans `queueDir/jobs` once. */
 export async function scanJobs(queueDir: string, options: ScanOptions = {}): Promise<ScanResult> {
   const jobsDir = queuePaths(queueDir).jobs;
   const result: ScanResult = { jobs: [], invalid: [] };
-  for (const fileName of listJobFiles(queueDir)) {
+  for (const fileName of listJobFiles(queueDir, result.invalid)) {
     let header: JobHeader;
     try {
       header = await readStoredHeader(`${jobsDir}/${fileName}`, options.decoder);

@@ -36,9 +36,37 @@ export function parseSeq(text: string, what: string): bigint {
   return BigInt(t);
 }
 
+/**
+ * Reads the number in a queue's `nextseq`; a missing file counts as 1, as
+ * fspl counts it (a queue made by hand, or whose file was removed, starts
+ * at job 1). The number is written on the next commit.
+ */
+export function readNextSeq(path: string): bigint {
+  try {
+    return readSeqfile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return 1n;
+    throw err;
+  }
+}
+
 /** Reads the number in a sequence file (its first line, trimmed). */
 export function readSeqfile(path: string): bigint {
-  const file = Deno.openSync(path, { read: true });
+  let file: Deno.FsFile;
+  try {
+    const info = Deno.statSync(path);
+    if (!info.isFile) {
+      throw new QueueLayoutError(
+        `${path} is not a regular file; remove it and set the next job with set-next`,
+      );
+    }
+    file = Deno.openSync(path, { read: true });
+  } catch (err) {
+    if (err instanceof Deno.errors.PermissionDenied) {
+      throw new QueueLayoutError(`cannot read ${path}: permission denied`);
+    }
+    throw err;
+  }
   try {
     const buf = new Uint8Array(seqfileBytesMax);
     let got = 0;

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { countedSource, createProgress } from "../progress/progress.ts";
 import type { Neighbour } from "../config/mod.ts";
 import { basename } from "../fsutil/mod.ts";
 import {
@@ -104,6 +105,7 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
     );
   }
   const file = await Deno.open(req.src, { read: true });
+  const progress = createProgress(`file ${dst}`, info.size);
   try {
     let chunk = req.chunkBytes ?? 0;
     const auto = chunk === 0 && req.chunkOverBytes !== undefined && info.size > req.chunkOverBytes;
@@ -112,7 +114,7 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
       const q = await queuePacket(ctx, {
         ...base,
         plain: filePlain(dst, req.nice),
-        payload: rangeSource(file, info.size, null),
+        payload: countedSource(rangeSource(file, info.size, null), progress),
         payloadBytes: info.size,
       });
       return { dst, packets: [{ ...q, name: dst }] };
@@ -126,7 +128,7 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
       const q = await queuePacket(ctx, {
         ...base,
         plain: filePlain(name, req.nice),
-        payload: rangeSource(file, length, mth),
+        payload: countedSource(rangeSource(file, length, mth), progress),
         payloadBytes: length,
       });
       checksums.push(mth.digest());
@@ -143,6 +145,7 @@ export async function sendFile(ctx: NodeContext, req: SendFileRequest): Promise<
     packets.push({ ...q, name });
     return { dst, packets, ...(auto ? { autoChunkBytes: chunk } : {}) };
   } finally {
+    progress.done();
     file.close();
   }
 }

@@ -8,6 +8,8 @@
  * @module
  */
 
+import { describeOsError } from "../fsutil/os_errors.ts";
+import { countedSource, createProgress } from "../progress/progress.ts";
 import type { Neighbour } from "../config/mod.ts";
 import { fileSource, freeBytes, fsyncDir, openFile } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
@@ -73,12 +75,17 @@ export class RetryMemory {
 export interface TossSummary {
   tossed: number;
   failed: number;
+  /** The first packets that failed (up to {@linkcode failedListedMax}): node name and id. */
+  failedPackets: { node: string; id: string }[];
   duplicates: number;
   /** Neighbours skipped because another process was tossing them. */
   busy: string[];
   /** Chunked files put back together. */
   reassembled: number;
 }
+
+/** How many failed packets a summary names. */
+export const failedListedMax = 10;
 
 /** Result of one packet ("skipped": left where it is, not an error). */
 export type PacketOutcome = "tossed" | "failed" | "duplicate" | "skipped";
@@ -180,8 +187,9 @@ export async function tossPacket(
     }
     let plan: Delivery | undefined;
     const file = await openFile(entry.path, { read: true });
+    const progress = createProgress(`toss ${entry.id.slice(0, 16)}`, entry.size);
     try {
-      await decryptPacket(fileSource(file), {
+      await decryptPacket(countedSource(fileSource(file), progress), {
         inputBytes: entry.size,
         self: { id: ctx.self.id, exchPrv: ctx.self.exchPrv },
         senders: ctx.senders,
@@ -193,6 +201,7 @@ export async function tossPacket(
         },
       });
     } finally {
+      progress.done();
       file.close();
     }
     const msg = await plan!.finish();
@@ -224,7 +233,7 @@ export async function tossPacket(
       : "rx-failed";
     const reason = err instanceof PacketError
       ? `${err.code}: ${err.message}`
-      : (err as Error).message;
+      : describeOsError(err) ?? (err as Error).message;
     ctx.log.error(event, {
       from: from?.name ?? entry.sender,
       pkt: entry.id,
@@ -241,7 +250,14 @@ export async function tossPacket(
 
 /** Tosses every waiting packet of the chosen neighbours. */
 export async function toss(ctx: NodeContext, options: TossOptions): Promise<TossSummary> {
-  const summary: TossSummary = { tossed: 0, failed: 0, duplicates: 0, busy: [], reassembled: 0 };
+  const summary: TossSummary = {
+    tossed: 0,
+    failed: 0,
+    failedPackets: [],
+    duplicates: 0,
+    busy: [],
+    reassembled: 0,
+  };
   const nodes = options.nodes ?? [...ctx.config.neigh.values()];
   const folders = [...new Set(nodes.map((n) => n.idText))];
   const metas = new Set<string>();
@@ -315,8 +331,13 @@ async function tossQueue(
       if (outcome === "failed") options.retry?.failed(entry.id, Date.now());
       else options.retry?.clear(entry.id);
       if (outcome === "tossed") summary.tossed++;
-      else if (outcome === "failed") summary.failed++;
-      else if (outcome === "duplicate") summary.duplicates++;
+      else if (outcome === "failed") {
+        summary.failed++;
+        if (summary.failedPackets.length < failedListedMax) {
+          const name = ctx.config.neighById.get(folder)?.name ?? folder;
+          summary.failedPackets.push({ node: name, id: entry.id });
+        }
+      } else if (outcome === "duplicate") summary.duplicates++;
     }
   } finally {
     for (const dir of run.dirty) await fsyncDir(dir).catch(() => {});

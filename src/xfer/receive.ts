@@ -7,6 +7,7 @@
  * @module
  */
 
+import { errorText } from "../fsutil/os_errors.ts";
 import { encodeBase32 } from "../encoding/base32.ts";
 import type { Neighbour } from "../config/mod.ts";
 import { freeBytes, isNotFound } from "../fsutil/mod.ts";
@@ -54,7 +55,7 @@ export async function receive(
     await receiveSenders(ctx, selfDir, only, options, limits, summary);
   } catch (err) {
     if (isFatal(err)) throw err;
-    ctx.log.error("xfer-rx-read", { dir: selfDir, error: (err as Error).message });
+    ctx.log.error("xfer-rx-read", { dir: selfDir, error: errorText(err) });
     summary.failed++;
   }
   if (summary.skipped > skipWarningsMax) {
@@ -114,7 +115,7 @@ async function receiveSenders(
       }
     } catch (err) {
       if (isFatal(err)) throw err;
-      ctx.log.error("xfer-rx-read", { dir: senderDir, error: (err as Error).message });
+      ctx.log.error("xfer-rx-read", { dir: senderDir, error: errorText(err) });
       summary.failed++;
     }
   }
@@ -154,7 +155,7 @@ async function receiveOne(
   try {
     info = await Deno.lstat(path);
   } catch (err) {
-    ctx.log.error("xfer-rx-read", { file: path, error: (err as Error).message });
+    ctx.log.error("xfer-rx-read", { file: path, error: errorText(err) });
     summary.failed++;
     return;
   }
@@ -198,7 +199,7 @@ async function receiveOne(
     }
   } catch (err) {
     if (err instanceof PacketError) return skip(`not a valid packet for us: ${err.message}`);
-    ctx.log.error("xfer-rx-read", { file: path, error: (err as Error).message });
+    ctx.log.error("xfer-rx-read", { file: path, error: errorText(err) });
     summary.failed++;
     return;
   }
@@ -264,7 +265,7 @@ async function receiveOne(
     progress.done();
     await Deno.remove(tmp).catch(() => {});
     if (isFatal(err)) throw err;
-    ctx.log.error("xfer-rx-copy", { file: path, error: (err as Error).message });
+    ctx.log.error("xfer-rx-copy", { file: path, error: errorText(err) });
     summary.failed++;
   }
 }

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { errorText } from "../fsutil/os_errors.ts";
 import type { Neighbour } from "../config/mod.ts";
 import { commitRename, freeBytes, lstatOrNull, removeStaleTemps, tempName } from "../fsutil/mod.ts";
 import { humanBytes } from "../log/humanize.ts";
@@ -49,7 +50,7 @@ export async function send(
       await sendNode(ctx, dir, node, options, limits, summary);
     } catch (err) {
       if (isFatal(err)) throw err;
-      ctx.log.error("xfer-tx-node", { node: node.name, error: (err as Error).message });
+      ctx.log.error("xfer-tx-node", { node: node.name, error: errorText(err) });
       summary.failed++;
     } finally {
       lock.unlock();
@@ -246,7 +247,7 @@ async function sendOne(
     ctx.log.error(noSpace ? "xfer-tx-no-room" : "xfer-tx-copy", {
       node: node.name,
       pkt: e.id,
-      error: (err as Error).message,
+      error: errorText(err),
     });
     if (noSpace) summary.noRoom++;
     else summary.failed++;

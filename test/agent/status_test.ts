@@ -123,7 +123,7 @@ Deno.test("ferry status shows queues per neighbour, the link and its budget, syn
       assert(/\ncarol +1 pkt \d+ B, oldest \d+s ago +1 pkt \d+ B\n/.test(text), text);
       assert(/\n {2}alice +connected \d+s ago, budget left 1[78]\d\ds/.test(text), text);
       assert(text.includes(`  sync ${sync}: scanned `), text);
-      assert(text.includes(`  ${jobs}: 0 job(s) run, next 1, waiting for job 1, last run`), text);
+      assert(text.includes(`  ${jobs}: 0 job(s) done, next 1, waiting for job 1, last run`), text);
       assert(
         /\ntoss: last run \d+s ago; \d+ tossed, [1-9]\d* failed, 0 duplicates/.test(text),
         text,

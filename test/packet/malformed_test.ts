@@ -141,8 +141,21 @@ Deno.test("bytes appended after a packet are refused (trailing data, or a last b
   const small = await Deno.readFile(
     new URL("packets/file-small.QOVCEAEVTP6MPRWEXVNZOBIH2V6EDFI3CSBEJ27KJOPM3WFZQ5VQ", VECTORS),
   );
-  const grown = new Uint8Array([...small, 0]);
-  expectRefused(await attempt(grown), PacketAuthError, "bad-block", "unpadded vector");
+  for (const extra of [1, 7, 512, 1024]) {
+    const grown = new Uint8Array([...small, ...new Uint8Array(extra).fill(0x0a)]);
+    const result = await attempt(grown);
+    expectRefused(result, PacketFormatError, "trailing-data", `unpadded vector + ${extra}`);
+    assert(
+      (result.error as Error).message.includes(`${extra} bytes longer than its blocks allow`),
+      String(result.error),
+    );
+  }
+  // a damaged last block is still reported as damaged, not as appended bytes
+  const damaged = small.slice();
+  damaged[damaged.length - 20]! ^= 1;
+  expectRefused(await attempt(damaged), PacketAuthError, "bad-block", "damaged last block");
+  const damagedAndGrown = new Uint8Array([...damaged, 1, 2, 3]);
+  expectRefused(await attempt(damagedAndGrown), PacketAuthError, "bad-block", "damaged + grown");
 });
 
 Deno.test("a packet for another node or from an unknown one is refused before decryption", async () => {

@@ -225,7 +225,15 @@ export function registerAgent(program: Command, ctx: CliContext): void {
       if (report.media) {
         const m = report.media;
         lines.push("", "media");
-        lines.push(`  present: ${m.present.length ? m.present.join(", ") : "none"}`);
+        lines.push(
+          `  present: ${
+            !running
+              ? "unknown (the agent is not running)"
+              : m.present.length
+              ? m.present.join(", ")
+              : "none"
+          }`,
+        );
         if (m.lastMedium) {
           lines.push(
             `  last: ${m.lastMedium.mountPoint} ${
@@ -249,9 +257,9 @@ export function registerAgent(program: Command, ctx: CliContext): void {
           const wait = q.waitingFor ? `, waiting for job ${q.waitingFor}` : "";
           const fail = q.failure ? `, FAILED: ${q.failure}` : "";
           lines.push(
-            `  ${q.dir}: ${q.ran} job(s) run, next ${q.nextSeq ?? "?"}${wait}${fail}, last run ${
-              ago(q.lastRun, now)
-            }`,
+            `  ${q.dir}: ${q.done ?? q.ran} job(s) done${
+              q.failed ? `, ${q.failed} failed run(s)` : ""
+            }, next ${q.nextSeq ?? "?"}${wait}${fail}, last run ${ago(q.lastRun, now)}`,
           );
         }
       }

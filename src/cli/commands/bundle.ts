@@ -76,6 +76,13 @@ export function registerBundle(program: Command, ctx: CliContext): void {
           packetBytesMax: bundlePacketBytesMax,
         });
         node.log.info("bundle-rx-done", { ...summary });
+        if (summary.entries === 0 && summary.bytes > 0) {
+          throw new CliError(
+            `standard input held ${summary.bytes} bytes but no bundle entry ferry could read ` +
+              `(${summary.skipped} region(s) skipped, see the log above): is it an NNCP bundle ` +
+              "(nncp-bundle -tx or ferry bundle --tx), and not compressed?",
+          );
+        }
         if (summary.failed > 0) {
           throw new CliError(
             `${summary.failed} packet(s) in the bundle were damaged or could not be stored`,

@@ -21,6 +21,9 @@ import { registerMedia } from "./media.ts";
 import { registerLink } from "./link.ts";
 import { registerAgent } from "./agent.ts";
 import { registerCall, registerDaemon } from "./online.ts";
+import { registerRm } from "./rm.ts";
+import { registerNeigh } from "./neigh.ts";
+import { registerSystemdDropin } from "./systemd_dropin.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -29,6 +32,7 @@ export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 export const COMMANDS: RegisterCommand[] = [
   registerInit,
   registerPubkey,
+  registerNeigh,
   registerSend,
   registerToss,
   registerReass,
@@ -39,8 +43,10 @@ export const COMMANDS: RegisterCommand[] = [
   registerAgent,
   registerDaemon,
   registerCall,
+  registerSystemdDropin,
   registerStat,
   registerCheck,
+  registerRm,
   registerLog,
   registerQueue,
 ];

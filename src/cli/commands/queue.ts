@@ -33,7 +33,7 @@ import {
   processQueue,
   queuePaths,
   readJobHeader,
-  readSeqfile,
+  readNextSeq,
   scanJobs,
   senderNextSeq,
   setSenderNextSeq,
@@ -197,7 +197,7 @@ function registerState(queue: Command, ctx: CliContext): void {
       "print the sequence number the queue runs next (takes the lock)",
     )
       .addOption(queueOpt())
-      .action((o: QueueOpts) => ctx.out(`${withQueueLock(o.queuedir, readSeqfile)}\n`)),
+      .action((o: QueueOpts) => ctx.out(`${withQueueLock(o.queuedir, readNextSeq)}\n`)),
     "ferry queue get-next -q /srv/q",
   );
   example(

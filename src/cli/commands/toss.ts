@@ -55,6 +55,7 @@ export function registerToss(program: Command, ctx: CliContext): void {
       Deno.addSignalListener("SIGINT", onSignal);
       Deno.addSignalListener("SIGTERM", onSignal);
       let failed = 0;
+      let failedPackets: { node: string; id: string }[] = [];
       try {
         do {
           const summary = await toss(node, {
@@ -70,8 +71,10 @@ export function registerToss(program: Command, ctx: CliContext): void {
             reass: !opts.noreass && node.config.ferry.toss.reass,
           });
           failed = summary.failed;
+          failedPackets = summary.failedPackets;
           if (summary.tossed + summary.failed + summary.duplicates > 0 || summary.busy.length > 0) {
-            node.log.info("toss-done", { ...summary, busy: summary.busy.join(",") || undefined });
+            const { failedPackets: _named, ...counts } = summary;
+            node.log.info("toss-done", { ...counts, busy: summary.busy.join(",") || undefined });
           }
           if (cycle === undefined || stop.signal.aborted) break;
           await new Promise<void>((resolve) => {
@@ -87,8 +90,14 @@ export function registerToss(program: Command, ctx: CliContext): void {
         Deno.removeSignalListener("SIGTERM", onSignal);
       }
       if (failed > 0) {
+        const first = failedPackets[0];
+        const named = failedPackets.map((p) => `${p.node}/${p.id}`).join(", ");
         throw new CliError(
-          `${failed} packet(s) could not be tossed and stay in rx; see the log lines above`,
+          `${failed} packet(s) could not be tossed and stay in rx (${named}${
+            failed > failedPackets.length ? ", ..." : ""
+          }); the log lines above say why (again: ferry log --errors). A packet that can never ` +
+            `be tossed can be removed` +
+            (first ? `: ferry rm --node ${first.node} --rx --pkt ${first.id}` : " with ferry rm"),
         );
       }
     });

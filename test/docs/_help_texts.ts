@@ -1,0 +1,27 @@
+/**
+ * Every command's help text, rendered in process (no subprocess per command).
+ * @module
+ */
+
+import type { Command } from "commander";
+import { buildProgram } from "../../src/cli/main.ts";
+import { createLogger } from "../../src/log/logger.ts";
+
+/** Every command's full help text (with its examples), in process. */
+export function allHelpTexts(): { command: string; text: string }[] {
+  let buf = "";
+  const program = buildProgram({
+    configPath: () => "/nonexistent",
+    out: (s) => void (buf += s),
+    log: createLogger({ level: "error" }),
+  });
+  const out: { command: string; text: string }[] = [];
+  const walk = (cmd: Command, name: string) => {
+    buf = "";
+    cmd.outputHelp();
+    out.push({ command: name, text: buf });
+    for (const sub of cmd.commands) walk(sub, `${name} ${sub.name()}`);
+  };
+  walk(program, "ferry");
+  return out;
+}
