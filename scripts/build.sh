@@ -26,7 +26,7 @@ case "$arch" in
   *) echo "build.sh: unknown arch $arch (arm64 or x64)" >&2; exit 2 ;;
 esac
 deno_version=2.9.6
-version=$(grep -o 'VERSION = "[^"]*"' "$root/src/cli/main.ts" | cut -d'"' -f2)
+version=$(grep -o 'VERSION = "[^"]*"' "$root/src/cli/version.ts" | cut -d'"' -f2)
 tarball="$root/dist/ferry-$version-linux-$arch.tar.gz"
 deb="$root/dist/ferry_${version}_${deb_arch}.deb"
 stamp="$root/dist/.ferry_${version}_${deb_arch}.inputs"
