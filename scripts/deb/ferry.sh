@@ -5,6 +5,14 @@
 # caller can write: /var/cache/ferry for the ferry user, ~/.cache/ferry for
 # others, with the npm packages linked from /opt/ferry/deno-dir.
 opt=/opt/ferry
+# Deno's arm64 build assumes 4 KiB memory pages and crashes at start on a
+# kernel with larger ones (the 16K kernel some Raspberry Pi 5 images boot).
+page=$(getconf PAGESIZE 2>/dev/null || echo 4096)
+if [ "$page" != 4096 ]; then
+  echo "ferry: this kernel uses $page-byte memory pages; ferry's runtime (Deno) needs 4096." >&2
+  echo "ferry: on a Raspberry Pi 5 add kernel=kernel8.img to /boot/firmware/config.txt and reboot." >&2
+  exit 1
+fi
 FERRY_V8_FLAGS=--expose-gc,--max-semi-space-size=1
 if [ -r /etc/default/ferry ]; then . /etc/default/ferry; fi
 if [ -n "${FERRY_CACHE_DIR:-}" ]; then

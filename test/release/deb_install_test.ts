@@ -173,8 +173,28 @@ Deno.test({
         assertEquals([r.code, r.stderr.trim()], [0, ""]);
       });
 
+      await t.step(
+        "the README's set-up: root makes the config for the ferry user, which reads it",
+        async () => {
+          // As in the README's install section (run by root).
+          ok(
+            "README init",
+            await run("sh", [
+              "-c",
+              "ferry init --name shed > /etc/ferry/ferry.hjson\n" +
+              "chown ferry: /etc/ferry/ferry.hjson && chmod 600 /etc/ferry/ferry.hjson",
+            ], { env }),
+          );
+          assertEquals(await modeOwner("/etc/ferry/ferry.hjson"), "600 ferry:ferry");
+          // The service's user reads it from the default path and finds the spool.
+          const stat = await run("runuser", ["-u", "ferry", "--", "/usr/bin/ferry", "stat"], {
+            env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+          });
+          assertEquals([stat.code, stat.stderr], [0, ""]);
+        },
+      );
+
       await t.step("dpkg -r keeps only the configuration and the spool", async () => {
-        await Deno.writeTextFile("/etc/ferry/ferry.hjson", "{}\n");
         await Deno.writeTextFile("/var/spool/ferry/kept", "packet\n");
         ok("dpkg -r", await run("dpkg", ["-r", "ferry"]));
         for (const p of PACKAGED) assert(!(await exists(p)), `${p} removed`);
