@@ -75,8 +75,8 @@ async function setup(ctx: BenchContext, ferryArgs: (args: string[]) => [string, 
   await Deno.writeTextFile(`${dir}/body.txt`, "hello\n");
   const [qc, qa] = ferryArgs(["queue", "init", "-q", `${dir}/jobs`]);
   await measure(qc, qa);
-  const job = await measure("fspl", ["prepare", "-s", "-", "-i", `${dir}/body.txt`]);
-  await Deno.writeTextFile(`${dir}/job.fspl`, job.stdout);
+  // A job file as a sender makes it (binary: written by the shell, not decoded).
+  await measure("sh", ["-c", `fspl prepare -s - -i '${dir}/body.txt' > '${dir}/job.fspl'`]);
   const cases: Case[] = [
     { name: "--version", ferry: ["--version"], other: ["nncp-stat", ["-version"]], barred: true },
     {
