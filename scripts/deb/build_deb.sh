@@ -43,9 +43,11 @@ install -m 0755 "$bundle/bin/deno" "$pkg/opt/ferry/bin/deno"
 cp -r "$bundle/deno-dir/npm" "$pkg/opt/ferry/deno-dir/npm"
 install -m 0755 "$here/ferry.sh" "$pkg/usr/bin/ferry"
 
-# Units: the package's command is /usr/bin/ferry (install.sh uses /usr/local/bin).
+# Units: the package's command is /usr/bin/ferry (install.sh uses /usr/local/bin), and the
+# agent's compile caches in /var/cache/ferry stay writable under ProtectSystem=strict.
 for unit in ferry-agent.service ferry-media@.service; do
   sed -e 's|/usr/local/bin/ferry|/usr/bin/ferry|g' \
+    -e '/^ReadWritePaths=/a # Deno compile caches of /usr/bin/ferry (the package sets DENO_DIR there).\nCacheDirectory=ferry\nCacheDirectoryMode=0750' \
     -e 's|^Documentation=.*|Documentation=man:ferry(1) file:///usr/share/doc/ferry/README.md.gz|' \
     "$root/systemd/$unit" > "$pkg/lib/systemd/system/$unit"
   chmod 0644 "$pkg/lib/systemd/system/$unit"

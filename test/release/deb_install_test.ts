@@ -165,6 +165,7 @@ Deno.test({
       await t.step("systemd-analyze verify accepts the installed units", async () => {
         const unit = await Deno.readTextFile("/lib/systemd/system/ferry-agent.service");
         assert(/^ExecStart=\/usr\/bin\/ferry /m.test(unit), "the agent runs /usr/bin/ferry");
+        assert(/^CacheDirectory=ferry$/m.test(unit), "its compile caches stay writable");
         const r = await run("systemd-analyze", [
           "verify",
           "/lib/systemd/system/ferry-agent.service",
