@@ -195,6 +195,24 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "installing again (an update) keeps the configuration, spool and caches",
+        async () => {
+          const config = await Deno.readTextFile("/etc/ferry/ferry.hjson");
+          await Deno.writeTextFile("/var/spool/ferry/waiting", "packet\n");
+          ok("dpkg -i again", await run("dpkg", ["-i", deb]));
+          assertEquals(await Deno.readTextFile("/etc/ferry/ferry.hjson"), config);
+          assertEquals(await readOr("/var/spool/ferry/waiting"), "packet\n");
+          assertEquals(await modeOwner("/etc/ferry/ferry.hjson"), "600 ferry:ferry");
+          assert(await exists("/var/cache/ferry/v8_code_cache_v2"), "the caches stay");
+          const stat = await run("runuser", ["-u", "ferry", "--", "/usr/bin/ferry", "stat"], {
+            env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
+          });
+          assertEquals([stat.code, stat.stderr], [0, ""]);
+          await Deno.remove("/var/spool/ferry/waiting");
+        },
+      );
+
       await t.step("dpkg -r keeps only the configuration and the spool", async () => {
         await Deno.writeTextFile("/var/spool/ferry/kept", "packet\n");
         ok("dpkg -r", await run("dpkg", ["-r", "ferry"]));
