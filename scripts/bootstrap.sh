@@ -2,7 +2,9 @@
 # Installs what ferry's tests, demo and benchmarks need, when it is missing:
 #   - Deno 2.9.6 from the npm registry, into .tools/ (no download host needed)
 #   - Debian packages: nncp, filespooler, socat, mosquitto, time, zstd, util-linux, strace,
-#     clang and lld (to check that the committed WebAssembly is rebuilt from its C)
+#     clang and lld (to check that the committed WebAssembly is rebuilt from its C),
+#     and for the Debian packages and their tests: dpkg-dev, binutils, lintian,
+#     systemd (systemd-analyze), qemu-user with the arm64 C and GCC runtime libraries
 # Safe to run again; prints the Deno binary path on its last line.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,6 +31,13 @@ command -v losetup >/dev/null 2>&1 || need+=(mount)
 command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v clang >/dev/null 2>&1 || need+=(clang)
 command -v wasm-ld >/dev/null 2>&1 || need+=(lld)
+command -v dpkg-deb >/dev/null 2>&1 && command -v dpkg-architecture >/dev/null 2>&1 || need+=(dpkg-dev)
+command -v readelf >/dev/null 2>&1 && command -v objdump >/dev/null 2>&1 || need+=(binutils)
+command -v lintian >/dev/null 2>&1 || need+=(lintian)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+command -v qemu-aarch64 >/dev/null 2>&1 || need+=(qemu-user)
+[ -e /usr/aarch64-linux-gnu/lib/libc.so.6 ] || need+=(libc6-arm64-cross)
+[ -e /usr/aarch64-linux-gnu/lib/libgcc_s.so.1 ] || need+=(libgcc-s1-arm64-cross)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "bootstrap: missing Debian packages: ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2

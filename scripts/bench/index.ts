@@ -15,6 +15,7 @@ import { run as mediaXfer } from "./media_xfer.ts";
 import { run as agent } from "./agent.ts";
 import { run as reass } from "./reass.ts";
 import { run as online } from "./online.ts";
+import { run as footprint } from "./footprint.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
@@ -32,4 +33,5 @@ export const SECTIONS: [string, Section][] = [
   ["agent", agent],
   ["reass", reass],
   ["online", online],
+  ["footprint", footprint],
 ];

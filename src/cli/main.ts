@@ -9,18 +9,21 @@ import { Command, CommanderError } from "commander";
 import { createLogger } from "../log/logger.ts";
 import { type CliContext, DEFAULT_CONFIG_PATH, resolveConfigPath } from "./context.ts";
 import { CliError, UsageError } from "./errors.ts";
-import { COMMANDS } from "./commands/index.ts";
+import { loadCommands, type RegisterCommand } from "./commands/index.ts";
+import { VERSION } from "./version.ts";
 import { normalizeArgs } from "./nncp_args.ts";
 import { describeOsError } from "../fsutil/os_errors.ts";
 import { setProgressEnabled } from "../progress/progress.ts";
 
-/** ferry's version, printed by `ferry --version`. */
-export const VERSION = "0.1.0";
+export { VERSION };
 
 const encoder = new TextEncoder();
 
-/** Builds the program; exported so tests can inspect the help text. */
-export function buildProgram(ctx: CliContext): Command {
+/**
+ * Builds the program with the given commands (all of them by default, from
+ * {@linkcode loadCommands}); exported so tests can inspect the help text.
+ */
+export function buildProgram(ctx: CliContext, commands: readonly RegisterCommand[]): Command {
   const program = new Command("ferry")
     .description(
       "Store-and-forward for offline machines: NNCP 8.8.2 packets over USB sticks,\n" +
@@ -49,7 +52,7 @@ export function buildProgram(ctx: CliContext): Command {
       "  ferry stat -cfg /etc/nncp.hjson -node house      # NNCP's spellings work too\n" +
       "  ferry help file\n",
   );
-  for (const register of COMMANDS) register(program, ctx);
+  for (const register of commands) register(program, ctx);
   for (const sub of program.commands) {
     sub.exitOverride().showHelpAfterError("(run with --help for usage)");
   }
@@ -70,7 +73,7 @@ export async function runCli(args: string[]): Promise<number> {
     },
     log: createLogger({ level: Deno.env.get("FERRY_DEBUG") ? "debug" : "info" }),
   };
-  const program = buildProgram(ctx);
+  const program = buildProgram(ctx, await loadCommands(args));
   program.hook("preAction", (cmd) => {
     const opts = cmd.optsWithGlobals();
     configFlag = opts.config as string | undefined;

@@ -26,7 +26,7 @@ import {
   MODEM_TRAITS,
   type ModemKind,
 } from "../../hw/modem/mod.ts";
-import { checkBaudRate } from "../../hw/serial/mod.ts";
+import { checkBaudRate } from "../../hw/serial/termios.ts";
 import { type IssueList, joinPath } from "./issues.ts";
 import { parseWindows } from "../agent/schedule.ts";
 import {

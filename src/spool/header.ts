@@ -6,7 +6,9 @@
  */
 
 import { encodeBase32 } from "../encoding/base32.ts";
-import { decodeEncryptedHeader, ENC_HEADER_BYTES, PacketError } from "../packet/mod.ts";
+import { decodeEncryptedHeader } from "../packet/enc_header.ts";
+import { PacketError } from "../packet/errors.ts";
+import { ENC_HEADER_BYTES } from "../packet/limits.ts";
 
 /** Size of an NNCP 8 encrypted packet header. */
 export const encHeaderBytes = ENC_HEADER_BYTES;

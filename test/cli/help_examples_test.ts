@@ -30,7 +30,7 @@ function examplesOf(text: string): string[] {
 }
 
 Deno.test("the --help examples of init, pubkey, neigh and systemd-dropin run as written", async () => {
-  const helps = allHelpTexts().filter((h) => COMMANDS.includes(h.command));
+  const helps = (await allHelpTexts()).filter((h) => COMMANDS.includes(h.command));
   assertEquals(helps.length, COMMANDS.length);
   const examples = helps.flatMap((h) => examplesOf(h.text).map((e) => ({ command: h.command, e })));
   assert(examples.length >= 8, `found ${examples.length} examples`);

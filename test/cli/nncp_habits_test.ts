@@ -8,6 +8,7 @@ import { assertEquals, assertStringIncludes } from "../assert.ts";
 import { ferry, withTempDir } from "../helpers.ts";
 import { normalizeArgs } from "../../src/cli/nncp_args.ts";
 import { buildProgram } from "../../src/cli/main.ts";
+import { loadCommands } from "../../src/cli/commands/index.ts";
 import { createLogger } from "../../src/log/logger.ts";
 import { renderNewConfig } from "../../src/config/mod.ts";
 
@@ -15,7 +16,7 @@ const program = buildProgram({
   configPath: () => "/nonexistent",
   out: () => {},
   log: createLogger({ level: "error" }),
-});
+}, await loadCommands());
 
 Deno.test("one-dash NNCP flags become ferry's options, and global options move to the front", () => {
   assertEquals(

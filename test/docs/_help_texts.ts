@@ -5,16 +5,17 @@
 
 import type { Command } from "commander";
 import { buildProgram } from "../../src/cli/main.ts";
+import { loadCommands } from "../../src/cli/commands/index.ts";
 import { createLogger } from "../../src/log/logger.ts";
 
 /** Every command's full help text (with its examples), in process. */
-export function allHelpTexts(): { command: string; text: string }[] {
+export async function allHelpTexts(): Promise<{ command: string; text: string }[]> {
   let buf = "";
   const program = buildProgram({
     configPath: () => "/nonexistent",
     out: (s) => void (buf += s),
     log: createLogger({ level: "error" }),
-  });
+  }, await loadCommands());
   const out: { command: string; text: string }[] = [];
   const walk = (cmd: Command, name: string) => {
     buf = "";

@@ -182,7 +182,7 @@ Deno.test("every configuration line in a --help text loads through the configura
   const problems: string[] = [];
   let found = 0;
   await withTempDir(async (dir) => {
-    for (const { command, text } of allHelpTexts()) {
+    for (const { command, text } of await allHelpTexts()) {
       for (const line of helpConfigLines(text)) {
         found++;
         problems.push(...await loadExample(line, `${command} --help: ${line}`, dir));

@@ -1,5 +1,6 @@
 import { assert, assertEquals } from "../assert.ts";
 import { buildProgram } from "../../src/cli/main.ts";
+import { loadCommands } from "../../src/cli/commands/index.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { CommanderError } from "commander";
 import { encodeJobHeader, type JobMeta } from "../../src/queue/mod.ts";
@@ -154,7 +155,7 @@ Deno.test("every queue subcommand has --help with an example", async () => {
       configPath: () => "unused",
       out: (t) => void (text += t),
       log: silentLogger,
-    });
+    }, await loadCommands());
     const args = name === undefined ? ["queue", "--help"] : ["queue", name, "--help"];
     let exitCode = -1;
     try {
