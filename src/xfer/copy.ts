@@ -21,7 +21,7 @@
  */
 
 import { encodeBase32 } from "../encoding/base32.ts";
-import { writeAll } from "../fsutil/mod.ts";
+import { type CacheDrop, dropCachedPages, writeAll } from "../fsutil/mod.ts";
 import { HashPipe } from "../packet/mod.ts";
 import type { Progress } from "../progress/progress.ts";
 
@@ -157,6 +157,25 @@ export async function readBack(path: string, signal?: AbortSignal): Promise<Read
     hash.close();
     file.close();
   }
+}
+
+/** What reading a copy back from its medium gave, and whether the read reached the medium. */
+export interface MediumReadBack extends ReadBack {
+  /** `dropped: false` when the bytes may have come from memory, with the reason. */
+  drop: CacheDrop;
+}
+
+/**
+ * Drops the cached pages of the fsynced copy `path` and reads it back, so
+ * the bytes come from the medium itself rather than from the page cache
+ * (where that is impossible, `drop` says why).
+ */
+export async function readBackFromMedium(
+  path: string,
+  signal?: AbortSignal,
+): Promise<MediumReadBack> {
+  const drop = dropCachedPages(path);
+  return { ...(await readBack(path, signal)), drop };
 }
 
 /** Reads a file and returns its MTH id. */
