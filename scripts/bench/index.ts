@@ -12,10 +12,23 @@ import { run as queue } from "./queue.ts";
 import { run as link } from "./link.ts";
 import { run as node } from "./node.ts";
 import { run as mediaXfer } from "./media_xfer.ts";
+import { mediaSafeWait } from "./_media_safe.ts";
 import { run as agent } from "./agent.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
+
+/** The wait from mounting a stick to "safe to remove" (root only: it mounts a loop image). */
+async function mediaSafe(ctx: BenchContext): Promise<BenchTable[]> {
+  if (Deno.uid() !== 0) {
+    return [{
+      title: "Mount to safe to remove",
+      columns: ["what", "value"],
+      rows: [["not measured", "needs root to mount a loop image"]],
+    }];
+  }
+  return [await mediaSafeWait(ctx, `${ctx.dir}/media_safe`)];
+}
 
 /** Every section, by name (`deno task bench NAME` runs just that one). */
 export const SECTIONS: [string, Section][] = [
@@ -27,5 +40,6 @@ export const SECTIONS: [string, Section][] = [
   ["link", link],
   ["node", node],
   ["media_xfer", mediaXfer],
+  ["media_safe", mediaSafe],
   ["agent", agent],
 ];
