@@ -158,12 +158,18 @@ function retire(helper: Helper): void {
   pool.live--;
 }
 
-/** True when a worker can take another job now. */
+/**
+ * True when a worker can take another job now: it is up, and the slot the
+ * job would use holds no job whose hashes are still to be collected. (Done
+ * is not enough: a job the worker finished after the last collection still
+ * has its length and hashes in the slot, and a new job there would
+ * overwrite them before they are read.)
+ */
 function hasRoom(helper: Helper): boolean {
   return helper.error === null &&
     Atomics.load(helper.ctrl, CTRL_READY) === 1 &&
     Atomics.load(helper.ctrl, CTRL_FAILED) === 0 &&
-    helper.submitted - Atomics.load(helper.ctrl, CTRL_DONE) < SLOTS;
+    helper.submitted - helper.merged < SLOTS;
 }
 
 /** An MTH shared between this thread and the process's workers. Call `digest()` or `close()` when done. */
