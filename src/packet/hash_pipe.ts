@@ -69,6 +69,8 @@ interface Tools {
 
 const SLOTS = HASH_QUEUE_BUFFERS_MAX;
 const SLOT_HASH_BYTES = (HASH_STAGE_BYTES / (128 * 1024)) * ID_BYTES;
+/** First size of a pipe's own staging buffer (it doubles up to a stage as input comes). */
+const OWN_BYTES_MIN = 64 * 1024;
 /** How long `digest` waits for the worker at a time before checking that it is alive. */
 const WAIT_SLICE_MS = 200;
 
@@ -178,7 +180,8 @@ export class HashPipe {
   #threshold: number;
   #tools: Promise<Tools>;
   #ready: Tools | null = null;
-  #own = new Uint8Array(HASH_STAGE_BYTES);
+  /** This thread's staging buffer: grows with the input up to `HASH_STAGE_BYTES` (small inputs stay small). */
+  #own = new Uint8Array(0);
   #stage: Uint8Array;
   /** The worker whose slot `#stage` is, or null for this thread's own buffer. */
   #stageHelper: Helper | null = null;
@@ -238,13 +241,27 @@ export class HashPipe {
     const tools = this.#ready ?? await this.#tools;
     let pos = 0;
     while (pos < data.length) {
-      const take = Math.min(this.#stage.length - this.#fill, data.length - pos);
+      if (this.#stageHelper === null && this.#fill + data.length - pos > this.#own.length) {
+        this.#growOwn(this.#fill + data.length - pos);
+      }
+      const take = Math.min(HASH_STAGE_BYTES - this.#fill, data.length - pos);
       this.#stage.set(data.subarray(pos, pos + take), this.#fill);
       this.#fill += take;
       pos += take;
       this.#size += take;
-      if (this.#fill === this.#stage.length) this.#dispatch(tools);
+      if (this.#fill === HASH_STAGE_BYTES) this.#dispatch(tools);
     }
+  }
+
+  /** Makes this thread's buffer hold at least `bytes` (at most a stage), keeping what it holds. */
+  #growOwn(bytes: number): void {
+    if (this.#own.length >= HASH_STAGE_BYTES) return;
+    let length = Math.max(this.#own.length * 2, OWN_BYTES_MIN);
+    while (length < bytes && length < HASH_STAGE_BYTES) length *= 2;
+    const grown = new Uint8Array(Math.min(length, HASH_STAGE_BYTES));
+    grown.set(this.#own.subarray(0, this.#fill));
+    if (this.#stage === this.#own) this.#stage = grown;
+    this.#own = grown;
   }
 
   /** The MTH of everything passed to `update`. Ends the pipe. */
@@ -377,6 +394,7 @@ export class HashPipe {
     }
     if (this.#stageHelper === helper) {
       // The stage was one of its slots: carry what it holds over to this thread's buffer.
+      this.#growOwn(HASH_STAGE_BYTES);
       this.#own.set(this.#stage.subarray(0, this.#fill));
       this.#stage = this.#own;
       this.#stageHelper = null;
