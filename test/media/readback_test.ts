@@ -9,7 +9,7 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
-import { runOk, withTempDir } from "../helpers.ts";
+import { ferry, runOk, withTempDir } from "../helpers.ts";
 import { setupNodes } from "../nodes.ts";
 import { type MountScope, rootOnly, withMounts } from "../media_hw/_mounts.ts";
 import type { MediaSettings } from "../../src/config/ferry_media.ts";
@@ -235,6 +235,32 @@ Deno.test({
         }
         const notes = alice.lines.filter((l) => l.includes("xfer-tx-readback-memory"));
         assertEquals(notes.length, 1, alice.lines.join("\n"));
+      })
+    ),
+});
+
+Deno.test({
+  name:
+    "ferry xfer --tx to a tmpfs says once that its copies were read back from memory, and sends them",
+  ...rootOnly,
+  fn: () =>
+    withTempDir((root) =>
+      withMounts(async (scope) => {
+        const nodes = await setupNodes(root, ["alice", "bob"]);
+        const alice = await openNode(nodes.alice!.cfg);
+        const queued = await queueFiles(alice.ctx, "bob", 2, 20_000, `${root}/a`, 68);
+        const stick = await scope.folder("rb-cli");
+        await scope.tmpfs(stick);
+        const out = await ferry(["--config", nodes.alice!.cfg, "xfer", "--tx", "--mkdir", stick]);
+        assertEquals(out.code, 0, out.stderr);
+        const notes = out.stderr.split("\n").filter((l) => l.includes("xfer-tx-readback-memory"));
+        assertEquals(notes.length, 1, out.stderr);
+        assertStringIncludes(notes[0]!, "tmpfs");
+        assertStringIncludes(out.stderr, "readBackFromMemory=2");
+        assertEquals(
+          await packetsIn(mediumDir(stick, "bob", "alice")),
+          queued.map((q) => q.id).sort(),
+        );
       })
     ),
 });
