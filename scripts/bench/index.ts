@@ -13,6 +13,7 @@ import { run as link } from "./link.ts";
 import { run as node } from "./node.ts";
 import { run as mediaXfer } from "./media_xfer.ts";
 import { mediaSafeWait } from "./_media_safe.ts";
+import { run as mediaRss } from "./media_rss.ts";
 import { run as agent } from "./agent.ts";
 
 /** A named benchmark section. */
@@ -41,5 +42,6 @@ export const SECTIONS: [string, Section][] = [
   ["node", node],
   ["media_xfer", mediaXfer],
   ["media_safe", mediaSafe],
+  ["media_rss", mediaRss],
   ["agent", agent],
 ];
