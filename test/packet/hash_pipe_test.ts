@@ -202,3 +202,29 @@ Deno.test("a worker that breaks down half way costs time, never a wrong id: its 
     setHashWorkersMax(before);
   }
 });
+
+Deno.test("workers that cannot start (their module is missing) leave the hashing to the calling thread, inside a run too", async () => {
+  const before = hashWorkersMax();
+  setHashWorkersMax(2);
+  setHashWorkerModule(new URL("./no_such_hash_worker.ts", import.meta.url));
+  try {
+    const data = pattern(6 * MiB + 17, 3);
+    const want = await mthOf(data);
+    const alone = new HashPipe({ mode: "worker" });
+    await feed(alone, data);
+    assertEquals(await alone.digest(), want);
+    await withSharedHashWorker(async () => {
+      for (let i = 0; i < 3; i++) {
+        const pipe = new HashPipe({ mode: "auto", thresholdBytes: 0 });
+        await feed(pipe, data);
+        assertEquals(await pipe.digest(), want, `pipe ${i} in a run`);
+        assertEquals(pipe.workerJobs, 0, "a worker that never started took jobs");
+        await new Promise((r) => setTimeout(r, 50)); // let the load error arrive
+      }
+    });
+    assertEquals(hashWorkersLive(), 0, "workers that failed to start are stopped");
+  } finally {
+    setHashWorkerModule(null);
+    setHashWorkersMax(before);
+  }
+});
