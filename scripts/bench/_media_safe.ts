@@ -1,5 +1,5 @@
 /**
- * Part of `deno task bench media_xfer`: the wait between plugging a stick
+ * `deno task bench media_safe`: the wait between plugging a stick
  * in and being told it is safe to remove, with `ferry media --watch`
  * running. A loop ext4 image carrying 100 packets for us is mounted while
  * 100 packets wait to go out; timed from `mount` returning to the

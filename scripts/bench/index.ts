@@ -12,6 +12,8 @@ import { run as queue } from "./queue.ts";
 import { run as link } from "./link.ts";
 import { run as node } from "./node.ts";
 import { run as mediaXfer } from "./media_xfer.ts";
+import { mediaSafeWait } from "./_media_safe.ts";
+import { run as mediaRss } from "./media_rss.ts";
 import { run as agent } from "./agent.ts";
 import { run as reass } from "./reass.ts";
 import { run as online } from "./online.ts";
@@ -19,6 +21,18 @@ import { run as footprint } from "./footprint.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
+
+/** The wait from mounting a stick to "safe to remove" (root only: it mounts a loop image). */
+async function mediaSafe(ctx: BenchContext): Promise<BenchTable[]> {
+  if (Deno.uid() !== 0) {
+    return [{
+      title: "Mount to safe to remove",
+      columns: ["what", "value"],
+      rows: [["not measured", "needs root to mount a loop image"]],
+    }];
+  }
+  return [await mediaSafeWait(ctx, `${ctx.dir}/media_safe`)];
+}
 
 /** Every section, by name (`deno task bench NAME` runs just that one). */
 export const SECTIONS: [string, Section][] = [
@@ -30,6 +44,8 @@ export const SECTIONS: [string, Section][] = [
   ["link", link],
   ["node", node],
   ["media_xfer", mediaXfer],
+  ["media_safe", mediaSafe],
+  ["media_rss", mediaRss],
   ["agent", agent],
   ["reass", reass],
   ["online", online],

@@ -245,6 +245,19 @@ async function flush(
   }
 }
 
+/** What the status file says about the read-back of the exported copies. */
+function readBackLines(exported: XferSummary | null): string[] {
+  if (exported === null) return [];
+  if (exported.readBackNote !== null) {
+    return [
+      `read-back: NOT from the medium for ${exported.readBackFromMemory} packet(s), only ` +
+      `from memory: ${exported.readBackNote}`,
+    ];
+  }
+  if (exported.sent === 0) return [];
+  return ["read-back: every exported packet was read back from the medium itself"];
+}
+
 function statusLines(ctx: NodeContext, r: MediaSessionResult, started: number): string[] {
   return [
     `ferry node ${ctx.config.ferry.name} (${ctx.self.idText})`,
@@ -253,6 +266,7 @@ function statusLines(ctx: NodeContext, r: MediaSessionResult, started: number): 
       humanBytes(r.imported?.receivedBytes ?? 0)
     }`,
     `exported: ${r.exported?.sent ?? 0} packet(s), ${humanBytes(r.exported?.sentBytes ?? 0)}`,
+    ...readBackLines(r.exported),
     ...r.problems.map((p) => `problem: ${p}`),
     "SAFE TO REMOVE",
     "",

@@ -5,7 +5,9 @@
  * must be the same as at the previous scan and older than `settleSec`
  * (sync tools write under temporary names, but not all of them, and not
  * always). A file whose bytes do not match its name is left where it is and
- * not read again until it changes; nothing partial is ever tossed. Each
+ * not read again until it changes; nothing partial is ever tossed. Sent
+ * copies are read back from the folder's device; where that cannot be done
+ * (a FUSE mount, tmpfs) the log says so once per folder, not per scan. Each
  * scan pins the folder's filesystem: if it is unmounted mid-scan, the scan
  * stops instead of writing to the folder left behind.
  * @module
@@ -25,6 +27,8 @@ export class SyncFolder {
   #seen = new Map<string, string>();
   /** Files whose bytes did not match their name, with their signature then. */
   #bad = new Map<string, string>();
+  /** The folder's read-back was already said to come from memory (said once per folder). */
+  #readBackNoted = false;
 
   constructor(settings: SyncFolderSettings) {
     this.settings = settings;
@@ -78,7 +82,9 @@ export class SyncFolder {
       tx: true,
       keep: this.settings.keep,
       nodes,
+      logReadBackNote: !this.#readBackNoted,
     });
+    if (tx.readBackNote !== null) this.#readBackNoted = true;
     return { rx, tx };
   }
 }

@@ -1,21 +1,27 @@
 /**
  * Computes a packet id (MTH) alongside encryption, decryption or a copy,
- * using the second CPU core for big inputs. MTH leaves (128 KiB blocks) are
+ * on every core for big inputs. MTH leaves (128 KiB blocks) are
  * independent, so the input is staged in leaf-aligned buffers and each full
- * buffer is hashed either by a worker thread or, when the worker's queue is
- * full or there is no worker, right here; the tree is built here from the
- * leaf hashes in order. The two cores thus share the hashing in whatever
- * proportion keeps both busy.
+ * buffer is hashed either by one of the process's worker threads (round
+ * robin over those with a free slot) or, when every worker's queue is full
+ * or there is no worker, right here; the tree is built here from the leaf
+ * hashes in order. The cores thus share the hashing in whatever proportion
+ * keeps them all busy, and the id is the same whoever hashed which leaf.
  *
- * The staging buffers handed to the worker live in shared memory, and the
+ * The staging buffers handed to a worker live in shared memory, and the
  * hand-over and the results go through `Atomics` on shared control words
  * ({@linkcode ./hash_pipe_layout.ts}), not messages: the main thread never
- * has to return to its event loop for the worker to get work or for its
+ * has to return to its event loop for a worker to get work or for its
  * results to arrive, so the split holds even in a loop that never yields.
  *
- * In mode `auto` the worker boots in the background once `thresholdBytes`
- * have passed; small inputs never start one. `HASH_QUEUE_BUFFERS_MAX`
- * slots of `HASH_STAGE_BYTES` are shared: memory is bounded.
+ * One pool of workers serves the process: at most `hashWorkersMax()` (one
+ * per core beyond the first, at most `HASH_WORKERS_MAX`), each with
+ * `HASH_QUEUE_BUFFERS_MAX` slots of `HASH_STAGE_BYTES`: memory is bounded
+ * whatever the number of pipes. In mode `auto` a pipe borrows the workers
+ * once `thresholdBytes` have passed (after one buffer while a run holds the
+ * pool);
+ * small inputs never start one. A worker that fails is stopped and its
+ * unfinished jobs are hashed here: it costs time, never a wrong id.
  *
  * @example
  * ```ts
@@ -32,6 +38,7 @@ import {
   HASH_QUEUE_BUFFERS_MAX,
   HASH_STAGE_BYTES,
   HASH_WORKER_THRESHOLD_BYTES,
+  HASH_WORKERS_MAX,
   ID_BYTES,
 } from "./limits.ts";
 import {
@@ -62,6 +69,8 @@ interface Tools {
 
 const SLOTS = HASH_QUEUE_BUFFERS_MAX;
 const SLOT_HASH_BYTES = (HASH_STAGE_BYTES / (128 * 1024)) * ID_BYTES;
+/** First size of a pipe's own staging buffer (it doubles up to a stage as input comes). */
+const OWN_BYTES_MIN = 64 * 1024;
 /** How long `digest` waits for the worker at a time before checking that it is alive. */
 const WAIT_SLICE_MS = 200;
 
@@ -79,36 +88,63 @@ interface Helper {
 }
 
 /**
- * A worker kept for a whole run (an xfer, a media session) and lent to one
- * pipe at a time, so the run pays for starting a worker once, not per file.
+ * The process's hashing workers: at most {@linkcode hashWorkersMax} of them
+ * live at a time, whoever started them. A pipe borrows every free one (and
+ * starts more up to the cap) once its input is big enough, and gives them
+ * back when it ends. While a run holds the pool ({@linkcode withSharedHashWorker})
+ * the workers given back stay up for the next pipe; otherwise they stop
+ * (a live worker keeps the process from exiting).
  */
-interface SharedHelper {
-  helper: Helper | null;
-  lent: boolean;
-  runs: number;
+interface Pool {
+  free: Helper[];
+  live: number;
+  holds: number;
 }
 
-let shared: SharedHelper | null = null;
+const pool: Pool = { free: [], live: 0, holds: 0 };
+
+/** Workers the pool starts at most: one per core beyond the first, at most `HASH_WORKERS_MAX`. */
+export function defaultHashWorkersMax(): number {
+  const cores = typeof navigator === "undefined" ? 2 : navigator.hardwareConcurrency || 2;
+  return Math.max(1, Math.min(HASH_WORKERS_MAX, cores - 1));
+}
+
+let workersMax = defaultHashWorkersMax();
+
+/** How many hashing workers the process runs at most. */
+export function hashWorkersMax(): number {
+  return workersMax;
+}
+
+/** Sets how many hashing workers the process runs at most (0: hash on the calling thread only). */
+export function setHashWorkersMax(count: number): void {
+  if (!Number.isInteger(count) || count < 0 || count > HASH_WORKERS_MAX) {
+    throw new RangeError(
+      `hashing workers: ${count} is not a whole number from 0 to ${HASH_WORKERS_MAX}`,
+    );
+  }
+  workersMax = count;
+  while (pool.free.length > 0 && pool.live > workersMax) retire(pool.free.pop()!);
+}
+
+/** Hashing workers alive in this process (free or lent to a pipe). */
+export function hashWorkersLive(): number {
+  return pool.live;
+}
 
 /**
- * Runs `work` with a hashing worker shared by the pipes it creates one
- * after another (started by the first that needs it, stopped when `work`
- * ends). Nested and concurrent runs share one; a pipe that finds it lent
- * out uses a worker of its own as before.
+ * Runs `work` while holding the process's hashing workers: pipes created
+ * one after another inside it reuse the workers instead of starting new
+ * ones (started by the first pipe that needs them, stopped when the last
+ * holder ends). Nested and concurrent runs share the one pool.
  */
 export async function withSharedHashWorker<T>(work: () => Promise<T>): Promise<T> {
-  shared ??= { helper: null, lent: false, runs: 0 };
-  const mine = shared;
-  mine.runs++;
+  pool.holds++;
   try {
     return await work();
   } finally {
-    if (--mine.runs === 0) {
-      if (shared === mine) shared = null;
-      // A pipe may still hold the worker (any pipe borrows it while a run is
-      // on, not only the run's own): then that pipe stops it when it closes.
-      if (mine.helper !== null && !mine.lent) stopHelper(mine.helper);
-    }
+    // A pipe may still use some workers: it stops them when it closes.
+    if (--pool.holds === 0) { while (pool.free.length > 0) retire(pool.free.pop()!); }
   }
 }
 
@@ -118,28 +154,52 @@ function stopHelper(helper: Helper): void {
   helper.worker.terminate();
 }
 
-/** An MTH shared between this thread and a worker. Call `digest()` or `close()` when done. */
+/** Stops a worker of the pool for good. */
+function retire(helper: Helper): void {
+  stopHelper(helper);
+  pool.live--;
+}
+
+/**
+ * True when a worker can take another job now: it is up, and the slot the
+ * job would use holds no job whose hashes are still to be collected. (Done
+ * is not enough: a job the worker finished after the last collection still
+ * has its length and hashes in the slot, and a new job there would
+ * overwrite them before they are read.)
+ */
+function hasRoom(helper: Helper): boolean {
+  return helper.error === null &&
+    Atomics.load(helper.ctrl, CTRL_READY) === 1 &&
+    Atomics.load(helper.ctrl, CTRL_FAILED) === 0 &&
+    helper.submitted - helper.merged < SLOTS;
+}
+
+/** An MTH shared between this thread and the process's workers. Call `digest()` or `close()` when done. */
 export class HashPipe {
   #mode: HashMode;
   #threshold: number;
   #tools: Promise<Tools>;
   #ready: Tools | null = null;
-  #own = new Uint8Array(HASH_STAGE_BYTES);
+  /** This thread's staging buffer: grows with the input up to `HASH_STAGE_BYTES` (small inputs stay small). */
+  #own = new Uint8Array(0);
   #stage: Uint8Array;
-  /** The slot `#stage` is, or -1 for this thread's own buffer. */
-  #stageSlot = -1;
+  /** The worker whose slot `#stage` is, or null for this thread's own buffer. */
+  #stageHelper: Helper | null = null;
   #fill = 0;
   #size = 0;
   #nextSeq = 0;
   #mergedSeq = 0;
   #results = new Map<number, Uint8Array>();
-  #helper: Helper | null = null;
-  /** The run's shared worker when `#helper` is borrowed from it. */
-  #lender: SharedHelper | null = null;
+  /** Workers borrowed from the pool (empty: everything is hashed here). */
+  #helpers: Helper[] = [];
+  /** Where the search for a worker with room starts next (round robin). */
+  #turn = 0;
+  #borrowed = false;
   #workerJobs = 0;
+  #jobsByWorker = new Map<Helper, number>();
   #closed = false;
 
-  /** A new pipe; in `worker` mode the worker starts at once. */
+  /** A new pipe; in `worker` mode it borrows the workers at once. */
   constructor(options: HashPipeOptions = {}) {
     this.#mode = options.mode ?? "auto";
     this.#threshold = options.thresholdBytes ?? HASH_WORKER_THRESHOLD_BYTES;
@@ -148,18 +208,32 @@ export class HashPipe {
       this.#ready = { tree, hashLeaves };
       return this.#ready;
     });
-    if (this.#mode === "worker") this.#spawn();
+    if (this.#mode === "worker") this.#borrow();
   }
 
-  /** Staging buffers this pipe handed to a worker so far (each `HASH_STAGE_BYTES`). */
+  /** Staging buffers this pipe handed to workers so far (each `HASH_STAGE_BYTES`). */
   get workerJobs(): number {
     return this.#workerJobs;
   }
 
+  /** Staging buffers each worker this pipe borrowed took so far, in the order they were borrowed. */
+  get jobsPerWorker(): number[] {
+    return [...this.#jobsByWorker.values()];
+  }
+
+  /** Workers this pipe hashes with now. */
+  get workers(): number {
+    return this.#helpers.length;
+  }
+
   /** True once a worker is up and taking this pipe's buffers. */
   get workerReady(): boolean {
-    const helper = this.#helper;
-    return helper !== null && Atomics.load(helper.ctrl, CTRL_READY) === 1;
+    return this.#helpers.some((h) => Atomics.load(h.ctrl, CTRL_READY) === 1);
+  }
+
+  /** How many of this pipe's workers are up. */
+  get workersReady(): number {
+    return this.#helpers.filter((h) => Atomics.load(h.ctrl, CTRL_READY) === 1).length;
   }
 
   /** Hashes the next bytes; `data` may be reused once the promise settles. */
@@ -167,13 +241,27 @@ export class HashPipe {
     const tools = this.#ready ?? await this.#tools;
     let pos = 0;
     while (pos < data.length) {
-      const take = Math.min(this.#stage.length - this.#fill, data.length - pos);
+      if (this.#stageHelper === null && this.#fill + data.length - pos > this.#own.length) {
+        this.#growOwn(this.#fill + data.length - pos);
+      }
+      const take = Math.min(HASH_STAGE_BYTES - this.#fill, data.length - pos);
       this.#stage.set(data.subarray(pos, pos + take), this.#fill);
       this.#fill += take;
       pos += take;
       this.#size += take;
-      if (this.#fill === this.#stage.length) this.#dispatch(tools);
+      if (this.#fill === HASH_STAGE_BYTES) this.#dispatch(tools);
     }
+  }
+
+  /** Makes this thread's buffer hold at least `bytes` (at most a stage), keeping what it holds. */
+  #growOwn(bytes: number): void {
+    if (this.#own.length >= HASH_STAGE_BYTES) return;
+    let length = Math.max(this.#own.length * 2, OWN_BYTES_MIN);
+    while (length < bytes && length < HASH_STAGE_BYTES) length *= 2;
+    const grown = new Uint8Array(Math.min(length, HASH_STAGE_BYTES));
+    grown.set(this.#own.subarray(0, this.#fill));
+    if (this.#stage === this.#own) this.#stage = grown;
+    this.#own = grown;
   }
 
   /** The MTH of everything passed to `update`. Ends the pipe. */
@@ -201,18 +289,17 @@ export class HashPipe {
 
   async #digestNow(): Promise<Uint8Array> {
     const tools = this.#ready ?? await this.#tools;
-    const helper = this.#helper;
-    if (helper !== null) {
+    for (const helper of [...this.#helpers]) {
       for (let done; (done = Atomics.load(helper.ctrl, CTRL_DONE)) < helper.submitted;) {
-        this.#takeOverIfFailed(tools);
-        if (this.#helper === null) break; // its jobs were hashed here
-        // The worker reports by shared memory; a crash only by an event, so
+        this.#takeOverIfFailed(tools, helper);
+        if (!this.#helpers.includes(helper)) break; // its jobs were hashed here
+        // A worker reports by shared memory; a crash only by an event, so
         // the event loop gets a turn between waits.
         if (Atomics.wait(helper.ctrl, CTRL_DONE, done, WAIT_SLICE_MS) === "timed-out") {
           await new Promise((resolve) => setTimeout(resolve, 0));
         }
       }
-      this.#takeOverIfFailed(tools);
+      this.#takeOverIfFailed(tools, helper);
     }
     this.#collect(tools);
     const stage = this.#stage.subarray(0, this.#fill);
@@ -221,36 +308,33 @@ export class HashPipe {
     return tools.tree.digest();
   }
 
-  /** Stops the worker, if any. Safe to call more than once. */
+  /** Gives the workers back (or stops them). Safe to call more than once. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const helper = this.#helper;
-    const lender = this.#lender;
-    this.#helper = null;
-    this.#lender = null;
-    if (helper === null) return;
-    if (lender === null) return stopHelper(helper);
-    lender.lent = false;
-    // Given back only in a clean state (every job of this pipe collected)
-    // and while its run is still on.
-    if (
-      lender.runs === 0 || helper.merged !== helper.submitted ||
-      Atomics.load(helper.ctrl, CTRL_FAILED) !== 0
-    ) {
-      stopHelper(helper);
-      if (lender.helper === helper) lender.helper = null;
+    const helpers = this.#helpers;
+    this.#helpers = [];
+    this.#stageHelper = null;
+    for (const helper of helpers) {
+      // Given back only in a clean state (every job of this pipe collected)
+      // and while a run holds the pool.
+      const clean = helper.merged === helper.submitted &&
+        Atomics.load(helper.ctrl, CTRL_FAILED) === 0 && helper.error === null;
+      if (clean && pool.holds > 0 && pool.live <= workersMax) pool.free.push(helper);
+      else retire(helper);
     }
   }
 
-  /** A full stage: to the worker when it was a slot, else hashed here. Then the next stage. */
+  /** A full stage: to its worker when it was a slot, else hashed here. Then the next stage. */
   #dispatch(tools: Tools): void {
     const seq = this.#nextSeq++;
-    const helper = this.#helper;
-    if (this.#stageSlot >= 0 && helper !== null) {
-      Atomics.store(helper.ctrl, CTRL_LENGTHS + this.#stageSlot, this.#fill);
+    const helper = this.#stageHelper;
+    if (helper !== null) {
+      const slot = helper.submitted % SLOTS;
+      Atomics.store(helper.ctrl, CTRL_LENGTHS + slot, this.#fill);
       helper.seqOfJob.push(seq);
       this.#workerJobs++;
+      this.#jobsByWorker.set(helper, (this.#jobsByWorker.get(helper) ?? 0) + 1);
       helper.submitted++;
       Atomics.store(helper.ctrl, CTRL_SUBMITTED, helper.submitted);
       Atomics.notify(helper.ctrl, CTRL_SUBMITTED);
@@ -258,67 +342,64 @@ export class HashPipe {
       this.#results.set(seq, tools.hashLeaves(this.#stage.subarray(0, this.#fill)));
     }
     this.#fill = 0;
+    this.#stageHelper = null;
+    this.#stage = this.#own;
     this.#collect(tools);
     this.#merge(tools.tree);
     if (
-      this.#mode === "auto" && helper === null &&
-      (this.#size > this.#threshold || (shared !== null && !shared.lent))
-    ) this.#spawn();
+      this.#mode === "auto" && !this.#borrowed &&
+      (this.#size > this.#threshold ||
+        (pool.holds > 0 && (pool.free.length > 0 || pool.live < workersMax)))
+    ) this.#borrow();
     this.#nextStage();
   }
 
-  /** Fills a free slot next when the worker is ready and has room, else this thread's buffer. */
+  /** Fills a free slot of the next worker with room, else this thread's buffer. */
   #nextStage(): void {
-    const helper = this.#helper;
-    if (
-      helper !== null && helper.error === null &&
-      Atomics.load(helper.ctrl, CTRL_READY) === 1 &&
-      Atomics.load(helper.ctrl, CTRL_FAILED) === 0 &&
-      helper.submitted - Atomics.load(helper.ctrl, CTRL_DONE) < SLOTS
-    ) {
-      this.#stageSlot = helper.submitted % SLOTS;
-      this.#stage = new Uint8Array(
-        helper.data,
-        this.#stageSlot * HASH_STAGE_BYTES,
-        HASH_STAGE_BYTES,
-      );
-    } else {
-      this.#stageSlot = -1;
-      this.#stage = this.#own;
+    const n = this.#helpers.length;
+    for (let i = 0; i < n; i++) {
+      const helper = this.#helpers[(this.#turn + i) % n]!;
+      if (!hasRoom(helper)) continue;
+      this.#turn = (this.#turn + i + 1) % n;
+      const slot = helper.submitted % SLOTS;
+      this.#stageHelper = helper;
+      this.#stage = new Uint8Array(helper.data, slot * HASH_STAGE_BYTES, HASH_STAGE_BYTES);
+      return;
     }
+    this.#stageHelper = null;
+    this.#stage = this.#own;
   }
 
-  /** Takes the worker's finished jobs into the results. */
+  /** Takes the workers' finished jobs into the results. */
   #collect(tools: Tools): void {
-    const helper = this.#helper;
-    if (helper === null) return;
-    if (Atomics.load(helper.ctrl, CTRL_FAILED) !== 0) return this.#takeOver(tools);
-    const done = Atomics.load(helper.ctrl, CTRL_DONE);
-    for (; helper.merged < done; helper.merged++) {
-      const slot = helper.merged % SLOTS;
-      const length = Atomics.load(helper.ctrl, CTRL_LENGTHS + slot);
-      const hashes = new Uint8Array(
-        helper.hashes,
-        slot * SLOT_HASH_BYTES,
-        (length / (128 * 1024)) * ID_BYTES,
-      );
-      this.#results.set(helper.seqOfJob.shift()!, hashes.slice());
+    for (const helper of [...this.#helpers]) {
+      if (Atomics.load(helper.ctrl, CTRL_FAILED) !== 0) {
+        this.#takeOver(tools, helper);
+        continue;
+      }
+      const done = Atomics.load(helper.ctrl, CTRL_DONE);
+      for (; helper.merged < done; helper.merged++) {
+        const slot = helper.merged % SLOTS;
+        const length = Atomics.load(helper.ctrl, CTRL_LENGTHS + slot);
+        const hashes = new Uint8Array(
+          helper.hashes,
+          slot * SLOT_HASH_BYTES,
+          (length / (128 * 1024)) * ID_BYTES,
+        );
+        this.#results.set(helper.seqOfJob.shift()!, hashes.slice());
+      }
     }
   }
 
   /**
-   * The worker failed: stop it and hash its unfinished jobs here (their
-   * bytes are still in their slots), so a broken worker costs time, never
-   * a wrong or missing id.
+   * A worker failed: stop it and hash its unfinished jobs here (their
+   * bytes are still in its slots), so a broken worker costs time, never a
+   * wrong or missing id. The other workers go on.
    */
-  #takeOver(tools: Tools): void {
-    const helper = this.#helper!;
-    stopHelper(helper);
-    if (this.#lender !== null) {
-      if (this.#lender.helper === helper) this.#lender.helper = null;
-      this.#lender.lent = false;
-      this.#lender = null;
-    }
+  #takeOver(tools: Tools, helper: Helper): void {
+    retire(helper);
+    this.#helpers = this.#helpers.filter((h) => h !== helper);
+    this.#turn = 0;
     const done = Atomics.load(helper.ctrl, CTRL_DONE);
     for (; helper.merged < helper.submitted; helper.merged++) {
       const slot = helper.merged % SLOTS;
@@ -329,12 +410,12 @@ export class HashPipe {
         : tools.hashLeaves(new Uint8Array(helper.data, slot * HASH_STAGE_BYTES, length));
       this.#results.set(helper.seqOfJob.shift()!, hashes);
     }
-    this.#helper = null;
-    if (this.#stageSlot >= 0) {
-      // The stage was a slot: carry what it holds over to this thread's buffer.
+    if (this.#stageHelper === helper) {
+      // The stage was one of its slots: carry what it holds over to this thread's buffer.
+      this.#growOwn(HASH_STAGE_BYTES);
       this.#own.set(this.#stage.subarray(0, this.#fill));
       this.#stage = this.#own;
-      this.#stageSlot = -1;
+      this.#stageHelper = null;
     }
   }
 
@@ -348,23 +429,38 @@ export class HashPipe {
   }
 
   /** After a worker failure its jobs are hashed here: the id comes out right all the same. */
-  #takeOverIfFailed(tools: Tools): void {
-    const helper = this.#helper;
-    if (helper !== null && Atomics.load(helper.ctrl, CTRL_FAILED) !== 0) this.#takeOver(tools);
+  #takeOverIfFailed(tools: Tools, helper: Helper): void {
+    if (this.#helpers.includes(helper) && Atomics.load(helper.ctrl, CTRL_FAILED) !== 0) {
+      this.#takeOver(tools, helper);
+    }
   }
 
-  /** Borrows the run's shared worker when it is free (starting it the first time), else starts one. */
-  #spawn(): void {
-    if (shared !== null && !shared.lent) {
-      shared.lent = true;
-      this.#lender = shared;
-      shared.helper ??= newHelper();
-      this.#helper = shared.helper;
-      this.#helper.seqOfJob = [];
-      return;
+  /** Borrows every free worker of the pool, and starts new ones up to the cap. */
+  #borrow(): void {
+    this.#borrowed = true;
+    while (pool.free.length > 0) {
+      const helper = pool.free.pop()!;
+      helper.seqOfJob = [];
+      this.#helpers.push(helper);
+      this.#jobsByWorker.set(helper, 0);
     }
-    this.#helper = newHelper();
+    while (pool.live < workersMax) {
+      const helper = newHelper();
+      pool.live++;
+      this.#helpers.push(helper);
+      this.#jobsByWorker.set(helper, 0);
+    }
   }
+}
+
+let workerModule: URL = new URL("./mth_worker.ts", import.meta.url);
+
+/**
+ * The module new hashing workers run (default `mth_worker.ts`; tests start
+ * one that fails, to show the ids stay right). Null restores the default.
+ */
+export function setHashWorkerModule(url: URL | null): void {
+  workerModule = url ?? new URL("./mth_worker.ts", import.meta.url);
 }
 
 /** A new worker with its shared memory. */
@@ -372,7 +468,7 @@ function newHelper(): Helper {
   const ctrl = new Int32Array(new SharedArrayBuffer(ctrlWords(SLOTS) * 4));
   const data = new SharedArrayBuffer(SLOTS * HASH_STAGE_BYTES);
   const hashes = new SharedArrayBuffer(SLOTS * SLOT_HASH_BYTES);
-  const worker = new Worker(new URL("./mth_worker.ts", import.meta.url).href, { type: "module" });
+  const worker = new Worker(workerModule.href, { type: "module" });
   const helper: Helper = {
     worker,
     ctrl,

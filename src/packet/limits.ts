@@ -41,6 +41,8 @@ export const WRITE_BATCH_BYTES = 512 * 1024;
 export const HASH_STAGE_BYTES = 4 * BLOCK_BYTES;
 /** Buffers in flight to the hashing worker (each HASH_STAGE_BYTES): the queue bound. */
 export const HASH_QUEUE_BUFFERS_MAX = 4;
+/** Hashing worker threads a process runs at most (each holds HASH_QUEUE_BUFFERS_MAX buffers). */
+export const HASH_WORKERS_MAX = 3;
 /** Output size from which packet hashing moves to a worker thread. */
 export const HASH_WORKER_THRESHOLD_BYTES = 8 * 1024 * 1024;
 /** Processed bytes between two young-generation garbage collections (when `gc` is exposed). */

@@ -21,12 +21,21 @@
  */
 
 import { encodeBase32 } from "../encoding/base32.ts";
-import { writeAll } from "../fsutil/mod.ts";
+import { type CacheDrop, dropCachedPages, writeAll } from "../fsutil/mod.ts";
 import { HashPipe } from "../packet/mod.ts";
 import type { Progress } from "../progress/progress.ts";
 
 /** Bytes moved per read (each loop holds two such buffers). */
 export const copyChunkBytes = 4 * 1024 * 1024;
+/** Smallest read buffer: small files get buffers of about their size, not `copyChunkBytes`. */
+export const copyChunkBytesMin = 64 * 1024;
+
+/** Read buffer size for a file of `sizeHint` bytes (one read takes it whole, the next sees its end). */
+function chunkBytesFor(sizeHint: number | undefined): number {
+  if (sizeHint === undefined) return copyChunkBytes;
+  const rounded = Math.ceil((sizeHint + 1) / copyChunkBytesMin) * copyChunkBytesMin;
+  return Math.min(copyChunkBytes, rounded);
+}
 
 /** Options of the copy functions. */
 export interface CopyOptions {
@@ -38,10 +47,17 @@ export interface CopyOptions {
 
 /**
  * Reads `file` chunk by chunk with the next read already in flight. A chunk
- * may be used until the consumer asks for the next one.
+ * may be used until the consumer asks for the next one. With `sizeHint`
+ * (the file's expected size) a small file gets small buffers: a run over
+ * thousands of small packets does not churn through 8 MiB per packet.
  */
-async function* chunksOf(file: Deno.FsFile, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-  const buffers = [new Uint8Array(copyChunkBytes), new Uint8Array(copyChunkBytes)];
+async function* chunksOf(
+  file: Deno.FsFile,
+  signal?: AbortSignal,
+  sizeHint?: number,
+): AsyncGenerator<Uint8Array> {
+  const bytes = chunkBytesFor(sizeHint);
+  const buffers = [new Uint8Array(bytes), new Uint8Array(bytes)];
   let turn = 0;
   // A read that fails while the chunk before it is in use is reported when awaited.
   const start = (buffer: Uint8Array) => {
@@ -75,7 +91,7 @@ async function copyLoop(
 ): Promise<number> {
   const input = await Deno.open(src, { read: true });
   let output: Deno.FsFile | undefined;
-  const chunks = chunksOf(input, options.signal);
+  const chunks = chunksOf(input, options.signal, options.expectBytes);
   try {
     output = await Deno.open(dst, { write: true, createNew: true, mode: 0o644 });
     let bytes = 0;
@@ -146,9 +162,10 @@ export async function readBack(path: string, signal?: AbortSignal): Promise<Read
   const file = await Deno.open(path, { read: true });
   const hash = new HashPipe();
   try {
-    const dev = (await file.stat()).dev;
+    const info = await file.stat();
+    const dev = info.dev;
     let bytes = 0;
-    for await (const chunk of chunksOf(file, signal)) {
+    for await (const chunk of chunksOf(file, signal, info.size)) {
       await hash.update(chunk);
       bytes += chunk.length;
     }
@@ -157,6 +174,25 @@ export async function readBack(path: string, signal?: AbortSignal): Promise<Read
     hash.close();
     file.close();
   }
+}
+
+/** What reading a copy back from its medium gave, and whether the read reached the medium. */
+export interface MediumReadBack extends ReadBack {
+  /** `dropped: false` when the bytes may have come from memory, with the reason. */
+  drop: CacheDrop;
+}
+
+/**
+ * Drops the cached pages of the fsynced copy `path` and reads it back, so
+ * the bytes come from the medium itself rather than from the page cache
+ * (where that is impossible, `drop` says why).
+ */
+export async function readBackFromMedium(
+  path: string,
+  signal?: AbortSignal,
+): Promise<MediumReadBack> {
+  const drop = dropCachedPages(path);
+  return { ...(await readBack(path, signal)), drop };
 }
 
 /** Reads a file and returns its MTH id. */

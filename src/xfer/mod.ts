@@ -4,5 +4,5 @@
  */
 
 export * from "./xfer.ts";
-export { copyPlain, copyWithId, idOfFile, readBack } from "./copy.ts";
+export { copyPlain, copyWithId, idOfFile, readBack, readBackFromMedium } from "./copy.ts";
 export { checkOnDevice, deviceOf, majorMinorOf, MediumGoneError } from "./medium.ts";

@@ -64,6 +64,17 @@ export interface XferOptions {
    * when it is not.
    */
   device?: number;
+  /**
+   * Log (once per run) when copies cannot be read back from the medium
+   * itself (default true; a caller that said so already passes false).
+   */
+  logReadBackNote?: boolean;
+  /**
+   * Called after a copy is fsynced and renamed, before its cached pages are
+   * dropped and it is read back: the moment a failing medium loses what was
+   * written (tests change the medium's bytes here, behind the page cache).
+   */
+  beforeReadBack?: (path: string) => Promise<void>;
 }
 
 /** What an xfer run did. */
@@ -78,11 +89,25 @@ export interface XferSummary {
   failed: number;
   /** Packets not sent for lack of room on the medium. */
   noRoom: number;
+  /** Copies whose read-back could not reach the medium itself (see `readBackNote`). */
+  readBackFromMemory: number;
+  /** Why read-backs came from memory (tmpfs, FUSE...), from the first such copy; null when none. */
+  readBackNote: string | null;
 }
 
 /** A summary with every count at zero. */
 export function emptySummary(): XferSummary {
-  return { received: 0, receivedBytes: 0, sent: 0, sentBytes: 0, skipped: 0, failed: 0, noRoom: 0 };
+  return {
+    received: 0,
+    receivedBytes: 0,
+    sent: 0,
+    sentBytes: 0,
+    skipped: 0,
+    failed: 0,
+    noRoom: 0,
+    readBackFromMemory: 0,
+    readBackNote: null,
+  };
 }
 
 /** The entries of `dir`, at most `max` of them (`onOverflow` is told when there were more). */

@@ -1,8 +1,9 @@
 /**
  * The sending half of `ferry xfer`: copy each queued packet to
  * `DIR/<recipient>/<self>/<id>` under a temporary name, fsync, rename, fsync
- * the folder, read it back from the medium and check its id, and only then
- * remove it from the spool (unless `keep`).
+ * the folder, drop its cached pages, read it back from the medium and check
+ * its id, and only then remove it from the spool (unless `keep`). Where the
+ * read-back cannot reach the medium (tmpfs, FUSE), the run says so once.
  *
  * An interrupted run (killed, stick pulled) leaves either a temporary file
  * (removed by the next run) or a complete packet under its final name that
@@ -19,7 +20,7 @@ import { humanBytes } from "../log/humanize.ts";
 import { createProgress } from "../progress/progress.ts";
 import { isId, type SpoolEntry } from "../spool/mod.ts";
 import type { NodeContext } from "../node/context.ts";
-import { copyPlain, readBack } from "./copy.ts";
+import { copyPlain, type MediumReadBack, readBackFromMedium } from "./copy.ts";
 import { checkOnDevice, ensureRealDir, isFatal, MediumGoneError } from "./medium.ts";
 import type { XferLimits, XferOptions, XferSummary } from "./options.ts";
 import { crashPoint } from "../fsutil/crash_point.ts";
@@ -148,7 +149,8 @@ async function finishEarlierCopy(
     return true;
   }
   if (existing.size === e.size) {
-    const back = await readBack(final, options.signal);
+    const back = await readBackFromMedium(final, options.signal);
+    noteReadBack(ctx, final, back, options, summary);
     if (back.id === e.id && (options.device === undefined || back.dev === options.device)) {
       ctx.log.info("xfer-tx-found", {
         node: node.name,
@@ -192,6 +194,25 @@ async function sent(
   }
 }
 
+/** Counts a read-back that could not reach the medium, and says why once per run. */
+function noteReadBack(
+  ctx: NodeContext,
+  path: string,
+  back: MediumReadBack,
+  options: XferOptions,
+  summary: XferSummary,
+): void {
+  if (back.drop.dropped) return;
+  summary.readBackFromMemory++;
+  if (summary.readBackNote !== null) return;
+  summary.readBackNote = back.drop.reason;
+  if (options.logReadBackNote === false) return;
+  ctx.log.warn("xfer-tx-readback-memory", {
+    dir: path.slice(0, path.lastIndexOf("/")),
+    reason: `copies are read back from memory, not from the medium: ${back.drop.reason}`,
+  });
+}
+
 async function sendOne(
   ctx: NodeContext,
   node: Neighbour,
@@ -219,7 +240,9 @@ async function sendOne(
     await commitRename(tmp, final);
     renamed = true;
     crashPoint("xfer-tx.renamed");
-    const back = await readBack(final, options.signal);
+    await options.beforeReadBack?.(final);
+    const back = await readBackFromMedium(final, options.signal);
+    noteReadBack(ctx, final, back, options, summary);
     if (options.device !== undefined && back.dev !== options.device) {
       // Written to the folder left behind by a pulled stick: take it back.
       await Deno.remove(final).catch(() => {});

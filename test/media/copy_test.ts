@@ -12,10 +12,22 @@ async function mthOf(data: Uint8Array): Promise<string> {
   return encodeBase32(mth.digest());
 }
 
-Deno.test("copyWithId and readBack give the MTH of the bytes for sizes around the block, chunk and worker limits", async () => {
+Deno.test("copyWithId and readBack give the MTH of the bytes for sizes around the block, buffer, chunk and worker limits", async () => {
   await withTempDir(async (dir) => {
     const random = seeded(7);
-    const sizes = [0, 1, 131072, 131073, 4 * 1024 * 1024 + 5, 9 * 1024 * 1024 + 3];
+    const sizes = [
+      0,
+      1,
+      65535,
+      65536,
+      65537,
+      131072,
+      131073,
+      4 * 1024 * 1024 - 1,
+      4 * 1024 * 1024,
+      4 * 1024 * 1024 + 5,
+      9 * 1024 * 1024 + 3,
+    ];
     for (const size of sizes) {
       const data = seededBytes(random, size);
       await Deno.writeFile(`${dir}/src`, data);
@@ -28,6 +40,10 @@ Deno.test("copyWithId and readBack give the MTH of the bytes for sizes around th
       assertEquals(back.dev, (await Deno.stat(dir)).dev);
       assertEquals(await copyPlain(`${dir}/src`, `${dir}/plain-${size}`), size);
       assertEquals(await Deno.readFile(`${dir}/plain-${size}`), data);
+      // Told the size (as xfer is), a copy reads through buffers sized to the file.
+      const sized = await copyWithId(`${dir}/src`, `${dir}/sized-${size}`, { expectBytes: size });
+      assertEquals(sized, { id: want, bytes: size }, `size ${size}, sized buffers`);
+      assertEquals(await Deno.readFile(`${dir}/sized-${size}`), data);
     }
   });
 });
