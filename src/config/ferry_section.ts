@@ -18,6 +18,7 @@ import { isObj, type Obj, readBool, readInt, readObj, readStr, warnUnknownKeys }
 import type { LogLevel } from "../log/logger.ts";
 import { type LinkSettings, readLinks } from "./ferry_links.ts";
 import { type QueueSettings, readQueues } from "./ferry_queues.ts";
+import { type MqttSettings, readMqtt } from "./ferry_mqtt.ts";
 import {
   type MediaSettings,
   readMedia,
@@ -43,6 +44,8 @@ export interface FerrySettings {
   syncFolders: SyncFolderSettings[];
   links: LinkSettings[];
   queues: QueueSettings[];
+  /** The MQTT broker transport; absent: off. */
+  mqtt?: MqttSettings;
 }
 
 /** Defaults used when a key is absent. */
@@ -56,7 +59,16 @@ export const FERRY_DEFAULTS: FerrySettings = {
 };
 
 const LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug"];
-const KNOWN = ["name", "log-level", "toss", "media", "sync-folders", "links", "queues"] as const;
+const KNOWN = [
+  "name",
+  "log-level",
+  "toss",
+  "media",
+  "sync-folders",
+  "links",
+  "queues",
+  "mqtt",
+] as const;
 
 /** Reads the `ferry` section (absent is fine: all defaults). */
 export function readFerrySection(
@@ -103,5 +115,7 @@ export function readFerrySection(
   out.syncFolders = readSyncFolders(issues, section, neighNames);
   out.links = readLinks(issues, section, neighNames);
   out.queues = readQueues(issues, section);
+  const mqtt = readMqtt(issues, section, neighNames);
+  if (mqtt) out.mqtt = mqtt;
   return out;
 }

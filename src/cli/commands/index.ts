@@ -19,6 +19,7 @@ import { registerCheck } from "./check.ts";
 import { registerMedia } from "./media.ts";
 import { registerLink } from "./link.ts";
 import { registerAgent } from "./agent.ts";
+import { registerMqtt } from "./mqtt.ts";
 
 /** Adds one command (with its help and example) to the program. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
@@ -33,6 +34,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerBundle,
   registerMedia,
   registerLink,
+  registerMqtt,
   registerAgent,
   registerStat,
   registerCheck,
