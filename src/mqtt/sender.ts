@@ -215,6 +215,7 @@ export class PeerSender {
       await reader.close();
     }
     this.#pending.set(p.id, this.present ? Date.now() + mqttLimits.ackWaitMs : Infinity);
+    if (!this.present) this.#log.info("mqtt-left-for-absent-peer", { id: p.id, nice: p.nice });
     await link.publisher.publish(
       this.peer.idText,
       encodeData({

@@ -384,6 +384,8 @@ async function connection(
     },
   };
 
+  // Replies work from here on: the broker may deliver what it held for us right after CONNACK.
+  d.onConnected(publisher);
   const brokerMax = connack.properties?.maximumPacketSize ?? 268_435_455;
   const chunkBytes = Math.min(
     settings.chunkBytes,
@@ -422,7 +424,6 @@ async function connection(
     chunkBytes,
     peers: [...d.senders.values()].map((s) => s.peer.name).join(","),
   });
-  d.onConnected(publisher);
   d.activity.lastMs = Date.now();
 
   const link = { publisher, signal: closed.signal, chunkBytes };
