@@ -417,6 +417,13 @@ async function connection(
   await client.publishAsync(topics.presence(self), Buffer.from(PRESENCE.online), {
     qos: 1,
     retain: true,
+  }).catch(async (err) => {
+    await client.endAsync(true).catch(() => {});
+    throw new MqttError(
+      `the broker refused our presence on ${
+        topics.presence(self)
+      }: ${err.message} (check its ACL and our username)`,
+    );
   });
   log.info("mqtt-connected", {
     broker: redact(url),
