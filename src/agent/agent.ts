@@ -6,6 +6,8 @@
  * - the media watcher (one session per inserted medium) and sync folders,
  * - one session loop per configured serial link, inside its radio windows,
  *   retried with a growing pause after errors (an unplugged modem),
+ * - the MQTT broker connection when `ferry.mqtt` is configured
+ *   (`src/mqtt/`; it reconnects with a growing pause by itself),
  * - systemd readiness and watchdog pings, and a status file for
  *   `ferry status`.
  *
@@ -25,6 +27,7 @@ import {
   SyncFolder,
 } from "../media/mod.ts";
 import { runConfiguredLink } from "../radio/run_link.ts";
+import { serveMqtt } from "../mqtt/mod.ts";
 import { RetryMemory, toss } from "../toss/mod.ts";
 import { decodedBytesMaxDefault, processQueue } from "../queue/mod.ts";
 import { createNotifier, type Notifier } from "../../hw/systemd/notify.ts";
@@ -119,6 +122,7 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
   settings.links.forEach((link, i) =>
     loops.push(linkLoop(ctx, link, status.links[i]!, signal, kick, saveStatus))
   );
+  if (settings.mqtt) loops.push(mqttLoop(ctx, signal, kick));
   loops.push(heartbeat(notifier, signal, saveStatus));
   await saveStatus();
   notifier.send(
@@ -242,6 +246,20 @@ async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<void> {
     } catch (err) {
       entry.failure = (err as Error).message;
       log.error("queue-failed", { error: entry.failure });
+    }
+  }
+}
+
+/** Keeps the broker connection up; a configuration error is retried slowly, never fatal. */
+async function mqttLoop(ctx: NodeContext, signal: AbortSignal, kick: Kick): Promise<void> {
+  const settings = ctx.config.ferry.mqtt!;
+  while (!signal.aborted) {
+    try {
+      await serveMqtt(ctx, settings, { signal, onReceived: () => kick.kick() });
+    } catch (err) {
+      if (signal.aborted) break;
+      ctx.log.error("mqtt-failed", { error: (err as Error).message, retryMs: linkRetryMsMax });
+      await sleep(linkRetryMsMax, signal);
     }
   }
 }
