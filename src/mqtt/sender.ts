@@ -108,6 +108,17 @@ export class PeerSender {
     return this.#busy;
   }
 
+  /**
+   * A new connection: what the last one had in flight may be lost (a broker
+   * that died without saving), so small packets waiting for an ACK are sent
+   * again at once (the recipient acknowledges a duplicate without storing it
+   * twice); those left for an absent peer keep waiting.
+   */
+  reconnected(): void {
+    for (const [id, d] of this.#pending) if (d !== Infinity) this.#pending.set(id, 0);
+    this.#deferred.clear();
+  }
+
   /** Presence changed. */
   setPresent(present: boolean): void {
     if (present && this.present !== true) {

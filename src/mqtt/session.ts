@@ -136,6 +136,7 @@ export async function serveMqtt(
   try {
     while (!signal.aborted) {
       const started = Date.now();
+      let connectedNow = false;
       const conn = new AbortController();
       const onStop = () => conn.abort();
       signal.addEventListener("abort", onStop, { once: true });
@@ -150,6 +151,8 @@ export async function serveMqtt(
           untilIdleSec: options.untilIdleSec,
           onConnected: (p) => {
             everConnected = true;
+            connectedNow = true;
+            for (const s of senders.values()) s.reconnected();
             publisher = p;
             setState("connected");
             delete status.lastError;
@@ -178,7 +181,8 @@ export async function serveMqtt(
       if (signal.aborted) break;
       setState("retrying");
       await saveStatus();
-      pauseMs = Date.now() - started > mqttLimits.retryMsMax
+      // A connection that came up earns a short pause; failures to connect back off.
+      pauseMs = connectedNow || Date.now() - started > mqttLimits.retryMsMax
         ? mqttLimits.retryMsMin
         : Math.min(pauseMs * 2, mqttLimits.retryMsMax);
       await new Wake().wait(pauseMs, signal);
