@@ -7,16 +7,12 @@
 import mqtt from "mqtt";
 import { Buffer } from "node:buffer";
 import { assert, assertEquals } from "../assert.ts";
-import { ferry } from "../helpers.ts";
+import { ferry, REPO_ROOT } from "../helpers.ts";
 import { IDS, packetsIn, rxDir, startMqtt, txDir, withMqttWorld } from "./_world.ts";
 
-/** The README's ACL (usernames are node ids). */
-export const README_ACL = `# each node reads only its own inbox, writes only as itself
-pattern read ferry/v1/%u/in/#
-pattern write ferry/v1/+/in/%u
-pattern write ferry/v1/%u/presence
-pattern read ferry/v1/+/presence
-`;
+/** The ACL exactly as the README's MQTT section gives it (usernames are node ids). */
+const README_ACL = (await Deno.readTextFile(`${REPO_ROOT}/README.md`))
+  .split("<!-- mqtt-acl -->")[1]!.split("```")[1]!.replace(/^\n/, "");
 
 const users = (["alice", "bob", "carol"] as const).map((n) => ({
   username: IDS[n],

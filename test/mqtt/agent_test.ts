@@ -6,7 +6,7 @@
  */
 
 import { assert, assertEquals, assertStringIncludes } from "../assert.ts";
-import { ferry } from "../helpers.ts";
+import { ferry, REPO_ROOT } from "../helpers.ts";
 import { FerryProcess } from "../agent/_fixture.ts";
 import { waitFor, withMqttWorld } from "./_world.ts";
 
@@ -59,12 +59,19 @@ Deno.test("the agent carries packets through the broker, survives a broker kill,
   }, { mqtt: (name) => ({ neighbours: [name === "alice" ? "bob" : "alice"] }) });
 });
 
-Deno.test("every example in ferry mqtt --help runs", async () => {
+Deno.test("every example in ferry mqtt --help and in the README's MQTT section runs", async () => {
   await withMqttWorld(async (w) => {
     const help = await ferry(["mqtt", "--help"]);
     assertEquals(help.code, 0);
     const examples = help.stdout.split("Examples:\n")[1]!.trim().split("\n").map((l) => l.trim());
     assert(examples.length >= 2, help.stdout);
+    const readme = (await Deno.readTextFile(`${REPO_ROOT}/README.md`)).split(
+      "## The MQTT transport",
+    )[1]!
+      .split("\n## ")[0]!;
+    const fromReadme = [...readme.matchAll(/^ferry mqtt .*$/gm)].map((m) => m[0]);
+    assert(fromReadme.length >= 2, readme);
+    examples.push(...fromReadme);
     for (const example of examples) {
       const args = example.replace(/^ferry /, "").replace("mqtt://127.0.0.1:1883", w.broker.url)
         .split(/\s+/);
