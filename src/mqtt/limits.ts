@@ -45,6 +45,8 @@ export const mqttLimits = {
   keepaliveSec: 30,
   /** How often the status file is rewritten while connected. */
   statusEveryMs: 5_000,
+  /** Bytes moved between full collections (with `--expose-gc`; see `gc_pacer.ts`). */
+  gcEveryBytes: 16 * 1024 * 1024,
   /** Longest password file read. */
   passwordFileBytesMax: 4096,
 } as const;

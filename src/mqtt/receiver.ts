@@ -20,6 +20,7 @@ import type { Logger } from "../log/logger.ts";
 import type { PacketStore, PartialPacket } from "../store/mod.ts";
 import { signAck } from "./ack.ts";
 import { mqttLimits } from "./limits.ts";
+import { TransferGcPacer } from "./gc_pacer.ts";
 import { type DataMessage, encodeAck, encodeHave, type OfferMessage } from "./wire.ts";
 
 /** What the receiver needs from its surroundings. */
@@ -68,6 +69,7 @@ function bytesToBits(bytes: Uint8Array): bigint {
 export class Receiver {
   readonly #d: ReceiverDeps;
   readonly #open = new Map<string, Incoming>();
+  readonly #gc = new TransferGcPacer(mqttLimits.gcEveryBytes);
 
   constructor(deps: ReceiverDeps) {
     this.#d = deps;
@@ -130,6 +132,7 @@ export class Receiver {
       return;
     }
     await inc.partial.write(m.offset, m.bytes);
+    this.#gc.add(m.bytes.length);
     inc.bits |= 1n << i;
     inc.newChunks++;
     while (inc.bits & 1n) {

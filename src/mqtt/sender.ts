@@ -15,8 +15,7 @@
  *   packet is put aside for {@linkcode mqttLimits.deferMs}.
  * - While the peer is away, only small packets with niceness up to
  *   `offline-nice-max` are left in the broker for it, at most
- *   `offline-packets` at a time; they are sent again once it is back and
- *   still has not acknowledged them.
+ *   `offline-packets` at a time; they are sent again when it comes back.
  *
  * Memory: `chunks-in-flight` chunks of `chunk-kib` each.
  * @module
@@ -29,6 +28,7 @@ import type { OutgoingPacket, PacketStore } from "../store/mod.ts";
 import { verifyAck } from "./ack.ts";
 import { mqttLimits } from "./limits.ts";
 import { Wake } from "./wake.ts";
+import { TransferGcPacer } from "./gc_pacer.ts";
 import { type AckMessage, encodeData, encodeOffer, type HaveMessage } from "./wire.ts";
 
 /** Publishing through the current connection. */
@@ -83,6 +83,7 @@ export class PeerSender {
   readonly #selfId: Uint8Array;
   readonly #settings: SenderSettings;
   readonly #wake = new Wake();
+  readonly #gc = new TransferGcPacer(mqttLimits.gcEveryBytes);
   /** Small packets waiting for an ACK: id → resend deadline (Infinity while the peer is away). */
   readonly #pending = new Map<string, number>();
   readonly #deferred = new Map<string, number>();
@@ -122,9 +123,10 @@ export class PeerSender {
   /** Presence changed. */
   setPresent(present: boolean): void {
     if (present && this.present !== true) {
-      // What waited in the broker for the absent peer gets its normal ACK deadline now.
-      const deadline = Date.now() + mqttLimits.ackWaitMs;
-      for (const [id, d] of this.#pending) if (d === Infinity) this.#pending.set(id, deadline);
+      // What was left in the broker for the absent peer is sent again now: a peer that never
+      // had a session there did not get it, and one that did acknowledges a duplicate
+      // without storing it twice.
+      for (const [id, d] of this.#pending) if (d === Infinity) this.#pending.set(id, 0);
       this.#deferred.clear();
     }
     this.present = present;
@@ -295,6 +297,7 @@ export class PeerSender {
               }),
             );
             sentUpTo = next + chunk;
+            this.#gc.add(bytes.length);
             continue;
           }
           // Everything in the window is out: wait for the recipient to report.
