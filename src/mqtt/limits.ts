@@ -16,8 +16,10 @@ import { haveBitmapFrags } from "./wire.ts";
 export const mqttLimits = {
   /** Chunks a receiver accepts beyond its contiguous prefix (the HAVE bitmap). */
   windowChunks: haveBitmapFrags,
-  /** A receiver persists its partial and reports HAVE after this many new chunks. */
-  persistEveryChunks: 16,
+  /** A receiver reports HAVE after this many new chunks (its window slides the sender's). */
+  haveEveryChunks: 16,
+  /** A receiver makes its partial durable (fsync, resume state) after this many new chunks. */
+  persistEveryChunks: 64,
   /** Partials a receiver keeps open at once (older ones are persisted and closed). */
   openPartialsMax: 64,
   /** Largest message a node accepts from the broker (MQTT 5 maximum packet size we announce). */

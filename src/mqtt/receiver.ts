@@ -2,9 +2,11 @@
  * The receiving side of the MQTT transport: DATA chunks go into the packet
  * store's resumable partial (`rx/<id>.part` of the spool) at their offsets;
  * every {@linkcode mqttLimits.persistEveryChunks} new chunks the partial is
- * made durable and a HAVE tells the sender where it stands; once every byte
+ * made durable; once every byte
  * is there the store checks the bytes against the packet id and commits
- * them into `rx/`, and only then a signed ACK goes back.
+ * them into `rx/`, and only then a signed ACK goes back. HAVE goes out every
+ * {@linkcode mqttLimits.haveEveryChunks} chunks so the sender's window slides
+ * without waiting for the slower fsync.
  *
  * Resume state: the store's {@linkcode ResumeState} (all bytes below `done`,
  * plus a 64-fragment bitmap after it). A chunk is taken only when it lies on
@@ -46,6 +48,8 @@ interface Incoming {
   /** Fragments after `done`: bit i = fragment i. */
   bits: bigint;
   newChunks: number;
+  /** Chunks taken since the last HAVE. */
+  sinceHave: number;
   partial: PartialPacket;
   usedMs: number;
 }
@@ -140,10 +144,10 @@ export class Receiver {
       inc.done = Math.min(inc.size, inc.done + inc.frag);
     }
     if (inc.done === inc.size) return await this.#commit(inc);
-    if (inc.newChunks >= mqttLimits.persistEveryChunks) {
-      await this.#persist(inc);
-      await this.#have(inc);
-    }
+    // HAVE may report chunks not yet durable: after a crash the sender's next OFFER gets a
+    // HAVE from what was persisted, and the holes are sent again.
+    if (inc.newChunks >= mqttLimits.persistEveryChunks) await this.#persist(inc);
+    if (++inc.sinceHave >= mqttLimits.haveEveryChunks) await this.#have(inc);
   }
 
   /** Persists and closes every open partial (they resume in a later session). */
@@ -182,6 +186,7 @@ export class Receiver {
       done: r ? r.doneBytes : 0,
       bits: r ? bytesToBits(r.bitmap) & MASK : 0n,
       newChunks: 0,
+      sinceHave: 0,
       partial,
       usedMs: Date.now(),
     };
@@ -207,6 +212,7 @@ export class Receiver {
   }
 
   async #have(inc: Incoming): Promise<void> {
+    inc.sinceHave = 0;
     await this.#d.reply(
       inc.from,
       encodeHave({
