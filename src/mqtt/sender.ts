@@ -271,6 +271,7 @@ export class PeerSender {
         for (;;) {
           if (bulk.acked || signal.aborted || !this.present) break;
           const have = bulk.have!;
+          const seen = bulk.haveSeq;
           const bits = have.frag === chunk ? have.bitmap : new Uint8Array(8);
           const windowEnd = Math.min(p.size, have.done + mqttLimits.windowChunks * chunk);
           let next = -1;
@@ -300,13 +301,14 @@ export class PeerSender {
             this.#gc.add(bytes.length);
             continue;
           }
-          // Everything in the window is out: wait for the recipient to report.
+          // Everything in the window is out. A HAVE that came meanwhile may have slid it;
+          // otherwise wait for the recipient to report, timed from when the broker has it all.
+          if (bulk.haveSeq !== seen) continue;
           await publisher.drain();
-          const before = bulk.haveSeq;
-          while (bulk.haveSeq === before && !bulk.acked && !signal.aborted) {
+          while (bulk.haveSeq === seen && !bulk.acked && !signal.aborted) {
             if (!await this.#wake.wait(mqttLimits.haveWaitMs, signal)) break;
           }
-          if (bulk.haveSeq === before) break; // silent: offer again and fill the holes
+          if (bulk.haveSeq === seen && !bulk.acked) break; // silent: offer again, fill the holes
         }
         const now = bulk.have!.done + popCount(bulk.have!.bitmap);
         if (now > progress) {
