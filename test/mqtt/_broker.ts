@@ -39,6 +39,8 @@ export interface BrokerOptions {
   maxPacketBytes?: number;
   /** `max_queued_messages` per client (default 1000, like mosquitto). */
   maxQueuedMessages?: number;
+  /** Serve TLS (mqtts) with these PEM files; `clientCa` also requires a client certificate. */
+  tls?: { cert: string; key: string; clientCa?: string };
   /** Extra config lines. */
   extra?: string[];
 }
@@ -54,11 +56,12 @@ export class Broker {
     readonly port: number,
     readonly configPath: string,
     readonly logPath: string,
+    readonly tls = false,
   ) {}
 
-  /** The broker's URL. */
+  /** The broker's URL (`mqtts://` when it serves TLS). */
   get url(): string {
-    return `mqtt://127.0.0.1:${this.port}`;
+    return `${this.tls ? "mqtts" : "mqtt"}://127.0.0.1:${this.port}`;
   }
 
   /** The running process id (throws when stopped). */
@@ -79,6 +82,15 @@ export class Broker {
     const port = freePort();
     const lines = [
       `listener ${port} 127.0.0.1`,
+      ...(options.tls
+        ? [
+          `certfile ${options.tls.cert}`,
+          `keyfile ${options.tls.key}`,
+          ...(options.tls.clientCa
+            ? [`cafile ${options.tls.clientCa}`, "require_certificate true"]
+            : []),
+        ]
+        : []),
       "user root",
       "persistence true",
       `persistence_location ${home}/data/`,
@@ -118,7 +130,7 @@ export class Broker {
     lines.push(...(options.extra ?? []));
     const configPath = `${home}/mosquitto.conf`;
     await Deno.writeTextFile(configPath, lines.join("\n") + "\n", { mode: 0o600 });
-    const broker = new Broker(home, port, configPath, `${home}/mosquitto.log`);
+    const broker = new Broker(home, port, configPath, `${home}/mosquitto.log`, !!options.tls);
     await broker.restart();
     return broker;
   }
