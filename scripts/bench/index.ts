@@ -18,6 +18,7 @@ import { run as agent } from "./agent.ts";
 import { run as reass } from "./reass.ts";
 import { run as online } from "./online.ts";
 import { run as footprint } from "./footprint.ts";
+import { run as mqtt } from "./mqtt.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
@@ -50,4 +51,5 @@ export const SECTIONS: [string, Section][] = [
   ["reass", reass],
   ["online", online],
   ["footprint", footprint],
+  ["mqtt", mqtt],
 ];

@@ -9,6 +9,8 @@
  * - the online part (`online.ts`): the daemon of `ferry.daemon`, the
  *   neighbours' scheduled `calls`, LAN announcements sent and heard, and a
  *   call at once to an announced neighbour with packets waiting,
+ * - the MQTT broker connection when `ferry.mqtt` is configured
+ *   (`src/mqtt/`; it reconnects with a growing pause by itself),
  * - systemd readiness and watchdog pings, and a status file for
  *   `ferry status`.
  *
@@ -29,6 +31,7 @@ import {
   SyncFolder,
 } from "../media/mod.ts";
 import { runConfiguredLink } from "../radio/run_link.ts";
+import { serveMqtt } from "../mqtt/mod.ts";
 import { RetryMemory, toss } from "../toss/mod.ts";
 import { decodedBytesMaxDefault, processQueue } from "../queue/mod.ts";
 import { createNotifier, type Notifier } from "../../hw/systemd/notify.ts";
@@ -145,6 +148,7 @@ export async function runAgent(ctx: NodeContext, options: AgentOptions): Promise
     status.discovered = online.state.discovered;
     loops.push(...online.loops());
   }
+  if (settings.mqtt) loops.push(mqttLoop(ctx, signal, kick));
   loops.push(heartbeat(notifier, signal, saveStatus));
   await saveStatus();
   notifier.send(
@@ -284,6 +288,20 @@ async function runQueues(ctx: NodeContext, status: AgentStatus): Promise<boolean
     if (JSON.stringify({ ...entry, lastRun: undefined }) !== before) changed = true;
   }
   return changed;
+}
+
+/** Keeps the broker connection up; a configuration error is retried slowly, never fatal. */
+async function mqttLoop(ctx: NodeContext, signal: AbortSignal, kick: Kick): Promise<void> {
+  const settings = ctx.config.ferry.mqtt!;
+  while (!signal.aborted) {
+    try {
+      await serveMqtt(ctx, settings, { signal, onReceived: () => kick.kick() });
+    } catch (err) {
+      if (signal.aborted) break;
+      ctx.log.error("mqtt-failed", { error: (err as Error).message, retryMs: linkRetryMsMax });
+      await sleep(linkRetryMsMax, signal);
+    }
+  }
 }
 
 async function mediaLoop(

@@ -20,6 +20,7 @@ import { isObj, type Obj, readBool, readInt, readObj, readStr, warnUnknownKeys }
 import type { LogLevel } from "../log/logger.ts";
 import { type LinkSettings, readLinks } from "./ferry_links.ts";
 import { type QueueSettings, readQueues } from "./ferry_queues.ts";
+import { type MqttSettings, readMqtt } from "./ferry_mqtt.ts";
 import {
   type MediaSettings,
   readMedia,
@@ -74,6 +75,8 @@ export interface FerrySettings {
   /** The daemon the agent runs; absent: the agent does not listen. */
   daemon?: DaemonSettings;
   callOnAnnounce: CallOnAnnounceSettings;
+  /** The MQTT broker transport; absent: off. */
+  mqtt?: MqttSettings;
 }
 
 /** Defaults used when a key is absent. */
@@ -100,6 +103,7 @@ const KNOWN = [
   "queues",
   "daemon",
   "call-on-announce",
+  "mqtt",
 ] as const;
 
 /** Reads the `ferry` section (absent is fine: all defaults). */
@@ -172,5 +176,7 @@ export function readFerrySection(
   const daemon = readDaemon(issues, section);
   if (daemon) out.daemon = daemon;
   out.callOnAnnounce = readCallOnAnnounce(issues, section, neighNames);
+  const mqtt = readMqtt(issues, section, neighNames);
+  if (mqtt) out.mqtt = mqtt;
   return out;
 }

@@ -8,6 +8,7 @@ import type { Command } from "commander";
 import { type AgentStatus, pidAlive, readAgentStatus, runAgent } from "../../agent/mod.ts";
 import { isFinished } from "../../agent/online.ts";
 import { humanBytes } from "../../log/humanize.ts";
+import { readMqttStatus } from "../../mqtt/mod.ts";
 import { nodeStat } from "../../spool/mod.ts";
 import type { CliContext } from "../context.ts";
 import { loadNodeContext } from "../node.ts";
@@ -170,6 +171,7 @@ export function registerAgent(program: Command, ctx: CliContext): void {
         sessions: running ? (agent?.sessions ?? []).filter((x) => !isFinished(x.state)) : [],
         calls: agent?.calls ?? [],
         discovered: running ? agent?.discovered ?? {} : {},
+        mqtt: await mqttReport(node.spool.root, node.config.ferry.mqtt?.broker),
       };
       if (opts.json) {
         ctx.out(JSON.stringify(report, null, 2) + "\n");
@@ -264,6 +266,19 @@ export function registerAgent(program: Command, ctx: CliContext): void {
         }
       }
       lines.push(...onlineLines(report, now));
+      if (report.mqtt) {
+        const m = report.mqtt;
+        const err = m.lastError ? `, last error: ${m.lastError}` : "";
+        const since = m.since ? ` ${ago(m.since, now)}` : "";
+        lines.push("", `mqtt ${m.broker}: ${m.state}${since}${err}`);
+        for (const p of m.peers) {
+          lines.push(
+            `  ${p.node.padEnd(14)} ${p.presence.padEnd(8)} to send ${p.toSendPackets} pkt ${
+              humanBytes(p.toSendBytes)
+            }, to receive ${humanBytes(p.toReceiveBytes)}`,
+          );
+        }
+      }
       if (report.toss) {
         const t = report.toss;
         lines.push(
@@ -275,4 +290,36 @@ export function registerAgent(program: Command, ctx: CliContext): void {
       }
       ctx.out(lines.join("\n") + "\n");
     });
+}
+
+/** The MQTT status for `ferry status`: from the last run's file, "stopped" when its process is gone. */
+interface MqttReport {
+  broker: string;
+  state: string;
+  since?: string;
+  lastError?: string;
+  peers: {
+    node: string;
+    presence: string;
+    toSendPackets: number;
+    toSendBytes: number;
+    toReceiveBytes: number;
+  }[];
+}
+
+async function mqttReport(
+  spool: string,
+  configured: string | undefined,
+): Promise<MqttReport | null> {
+  const st = await readMqttStatus(spool);
+  if (!st) return configured ? { broker: configured, state: "not started", peers: [] } : null;
+  const live = pidAlive(st.pid) && Date.now() - Date.parse(st.updatedAt) < statusStaleMs;
+  if (!live && st.state !== "stopped") {
+    return {
+      ...st,
+      state: "not running",
+      peers: st.peers.map((p) => ({ ...p, presence: "unknown" })),
+    };
+  }
+  return st;
 }

@@ -38,6 +38,7 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ["bundle"], load: async () => (await import("./bundle.ts")).registerBundle },
   { names: ["media"], load: async () => (await import("./media.ts")).registerMedia },
   { names: ["link"], load: async () => (await import("./link.ts")).registerLink },
+  { names: ["mqtt"], load: async () => (await import("./mqtt.ts")).registerMqtt },
   { names: ["agent", "status"], load: async () => (await import("./agent.ts")).registerAgent },
   { names: ["daemon"], load: async () => (await import("./online.ts")).registerDaemon },
   { names: ["call"], load: async () => (await import("./online.ts")).registerCall },

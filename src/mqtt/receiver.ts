@@ -1,0 +1,257 @@
+/**
+ * The receiving side of the MQTT transport: DATA chunks go into the packet
+ * store's resumable partial (`rx/<id>.part` of the spool) at their offsets;
+ * every {@linkcode mqttLimits.persistEveryChunks} new chunks the partial is
+ * made durable; once every byte
+ * is there the store checks the bytes against the packet id and commits
+ * them into `rx/`, and only then a signed ACK goes back. HAVE goes out every
+ * {@linkcode mqttLimits.haveEveryChunks} chunks so the sender's window slides
+ * without waiting for the slower fsync.
+ *
+ * Resume state: the store's {@linkcode ResumeState} (all bytes below `done`,
+ * plus a 64-fragment bitmap after it). A chunk is taken only when it lies on
+ * the fragment grid from `done`, inside the bitmap window, with the exact
+ * length; anything else is dropped and will be sent again after the next
+ * HAVE. Memory: one open file per partial (at most
+ * {@linkcode mqttLimits.openPartialsMax}), never the packet's bytes.
+ * @module
+ */
+
+import { decodeBase32, encodeBase32 } from "../encoding/base32.ts";
+import type { Logger } from "../log/logger.ts";
+import type { PacketStore, PartialPacket } from "../store/mod.ts";
+import { signAck } from "./ack.ts";
+import { mqttLimits } from "./limits.ts";
+import { TransferGcPacer } from "./gc_pacer.ts";
+import { type DataMessage, encodeAck, encodeHave, type OfferMessage } from "./wire.ts";
+
+/** What the receiver needs from its surroundings. */
+export interface ReceiverDeps {
+  store: PacketStore;
+  log: Logger;
+  /** Our node id and 64-byte Ed25519 sign key. */
+  selfId: Uint8Array;
+  signPrv: Uint8Array;
+  /** Publishes `bytes` to node `to` (base32 id); resolves once the broker has it. */
+  reply(to: string, bytes: Uint8Array): Promise<void>;
+  /** A packet from `from` was committed into `rx/`. */
+  onCommitted?(from: string, id: string, size: number): void;
+}
+
+interface Incoming {
+  from: string;
+  id: string;
+  idBytes: Uint8Array;
+  size: number;
+  frag: number;
+  done: number;
+  /** Fragments after `done`: bit i = fragment i. */
+  bits: bigint;
+  newChunks: number;
+  /** Chunks taken since the last HAVE. */
+  sinceHave: number;
+  partial: PartialPacket;
+  usedMs: number;
+}
+
+const WINDOW = BigInt(mqttLimits.windowChunks);
+const MASK = (1n << WINDOW) - 1n;
+
+function bitsToBytes(bits: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  for (let i = 0; i < 8; i++) out[i] = Number((bits >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+
+function bytesToBits(bytes: Uint8Array): bigint {
+  let bits = 0n;
+  for (let i = 0; i < 8; i++) bits |= BigInt(bytes[i] ?? 0) << BigInt(8 * i);
+  return bits;
+}
+
+/** Receives packets from every peer of one connection. */
+export class Receiver {
+  readonly #d: ReceiverDeps;
+  readonly #open = new Map<string, Incoming>();
+  readonly #gc = new TransferGcPacer(mqttLimits.gcEveryBytes);
+
+  constructor(deps: ReceiverDeps) {
+    this.#d = deps;
+  }
+
+  /** Bytes still expected per peer (packets in progress). */
+  expectedBytes(from: string): number {
+    let n = 0;
+    for (const inc of this.#open.values()) if (inc.from === from) n += inc.size - inc.done;
+    return n;
+  }
+
+  /** Handles an OFFER: ACK when the packet is already here, otherwise HAVE. */
+  async onOffer(from: string, m: OfferMessage): Promise<void> {
+    const id = encodeBase32(m.packet);
+    if (await this.#d.store.hasIncoming(from, id)) return await this.#ack(from, m.packet);
+    const inc = await this.#get(from, id, m.packet, m.size);
+    if (!inc) return;
+    this.#rebase(inc, m.chunk);
+    await this.#persist(inc);
+    await this.#have(inc);
+  }
+
+  /** Handles one DATA chunk. */
+  async onData(from: string, m: DataMessage): Promise<void> {
+    const id = encodeBase32(m.packet);
+    const known = this.#open.get(`${from}/${id}`);
+    if (!known && await this.#d.store.hasIncoming(from, id)) {
+      return await this.#ack(from, m.packet);
+    }
+    const inc = known ?? await this.#get(from, id, m.packet, m.size);
+    if (!inc) return;
+    if (m.offset === 0 && m.bytes.length === m.size && inc.done > 0) {
+      // The whole packet in one message: it replaces whatever partial there was.
+      inc.done = 0;
+      inc.bits = 0n;
+    }
+    this.#rebase(inc, m.chunk);
+    const rel = m.offset - inc.done;
+    if (rel < 0) return; // already have it
+    if (rel % inc.frag !== 0 || rel / inc.frag >= mqttLimits.windowChunks) {
+      this.#d.log.debug("mqtt-chunk-outside-window", {
+        from,
+        id,
+        offset: m.offset,
+        done: inc.done,
+      });
+      return;
+    }
+    const i = BigInt(rel / inc.frag);
+    if ((inc.bits >> i) & 1n) return;
+    if (m.bytes.length !== Math.min(inc.frag, inc.size - m.offset)) {
+      this.#d.log.warn("mqtt-chunk-bad-length", {
+        from,
+        id,
+        offset: m.offset,
+        bytes: m.bytes.length,
+        chunk: inc.frag,
+      });
+      return;
+    }
+    await inc.partial.write(m.offset, m.bytes);
+    this.#gc.add(m.bytes.length);
+    inc.bits |= 1n << i;
+    inc.newChunks++;
+    while (inc.bits & 1n) {
+      inc.bits >>= 1n;
+      inc.done = Math.min(inc.size, inc.done + inc.frag);
+    }
+    if (inc.done === inc.size) return await this.#commit(inc);
+    // HAVE may report chunks not yet durable: after a crash the sender's next OFFER gets a
+    // HAVE from what was persisted, and the holes are sent again.
+    if (inc.newChunks >= mqttLimits.persistEveryChunks) await this.#persist(inc);
+    if (++inc.sinceHave >= mqttLimits.haveEveryChunks) await this.#have(inc);
+  }
+
+  /** Persists and closes every open partial (they resume in a later session). */
+  async close(): Promise<void> {
+    for (const inc of [...this.#open.values()]) await this.#drop(inc, true);
+  }
+
+  async #get(
+    from: string,
+    id: string,
+    idBytes: Uint8Array,
+    size: number,
+  ): Promise<Incoming | null> {
+    const key = `${from}/${id}`;
+    const inc = this.#open.get(key);
+    if (inc) {
+      if (inc.size !== size) {
+        this.#d.log.warn("mqtt-size-mismatch", { from, id, size, was: inc.size });
+        return null;
+      }
+      inc.usedMs = Date.now();
+      return inc;
+    }
+    if (this.#open.size >= mqttLimits.openPartialsMax) {
+      const oldest = [...this.#open.values()].sort((a, b) => a.usedMs - b.usedMs)[0]!;
+      await this.#drop(oldest, true);
+    }
+    const partial = await this.#d.store.openIncoming(from, id, size);
+    const r = partial.resume;
+    const fresh: Incoming = {
+      from,
+      id,
+      idBytes,
+      size,
+      frag: r ? r.fragBytes : 1,
+      done: r ? r.doneBytes : 0,
+      bits: r ? bytesToBits(r.bitmap) & MASK : 0n,
+      newChunks: 0,
+      sinceHave: 0,
+      partial,
+      usedMs: Date.now(),
+    };
+    this.#open.set(key, fresh);
+    return fresh;
+  }
+
+  /** Counts fragments in the sender's chunk size (what was beyond `done` is asked for again). */
+  #rebase(inc: Incoming, chunk: number): void {
+    if (inc.frag === chunk) return;
+    inc.frag = chunk;
+    inc.bits = 0n;
+  }
+
+  async #persist(inc: Incoming): Promise<void> {
+    await inc.partial.persist({
+      size: inc.size,
+      fragBytes: inc.frag,
+      doneBytes: inc.done,
+      bitmap: bitsToBytes(inc.bits),
+    });
+    inc.newChunks = 0;
+  }
+
+  async #have(inc: Incoming): Promise<void> {
+    inc.sinceHave = 0;
+    await this.#d.reply(
+      inc.from,
+      encodeHave({
+        peer: this.#d.selfId,
+        packet: inc.idBytes,
+        size: inc.size,
+        done: inc.done,
+        frag: inc.frag,
+        bitmap: bitsToBytes(inc.bits),
+      }),
+    );
+  }
+
+  async #commit(inc: Incoming): Promise<void> {
+    this.#open.delete(`${inc.from}/${inc.id}`);
+    const ok = await inc.partial.commit();
+    if (!ok) {
+      this.#d.log.warn("mqtt-packet-refused", {
+        from: inc.from,
+        id: inc.id,
+        reason: "bytes do not hash to the packet id; partial discarded",
+      });
+      return;
+    }
+    this.#d.log.info("mqtt-packet-received", { from: inc.from, id: inc.id, size: inc.size });
+    this.#d.onCommitted?.(inc.from, inc.id, inc.size);
+    await this.#ack(inc.from, inc.idBytes);
+  }
+
+  async #drop(inc: Incoming, persist: boolean): Promise<void> {
+    this.#open.delete(`${inc.from}/${inc.id}`);
+    if (persist && inc.newChunks > 0) await this.#persist(inc).catch(() => {});
+    await inc.partial.close();
+  }
+
+  async #ack(to: string, packet: Uint8Array): Promise<void> {
+    const from = new Uint8Array(this.#d.selfId);
+    const sender = decodeBase32(to);
+    const signature = signAck(this.#d.signPrv, from, sender, packet);
+    await this.#d.reply(to, encodeAck({ peer: from, packet, signature }));
+  }
+}

@@ -1,0 +1,507 @@
+/**
+ * One node on an MQTT broker: connects (MQTT 5, persistent session with a
+ * session expiry, so a short disconnection loses nothing), subscribes to its
+ * own inbox and to the presence of its peers, announces itself online
+ * (retained; the last will says offline), routes incoming messages to the
+ * {@linkcode Receiver} and the per-peer {@linkcode PeerSender}s, and
+ * reconnects with a growing pause after a failure. Incoming messages are
+ * handled one at a time and acknowledged to the broker only after they
+ * were handled, so a crash makes the broker deliver them again.
+ *
+ * Hostile input: a message on our inbox that does not parse, claims another
+ * sender than its topic, comes from a node we do not know, or carries an
+ * ACK that is not signed by the peer is logged and dropped; nothing is
+ * delivered and nothing deleted.
+ * @module
+ */
+
+import mqtt from "mqtt";
+import { Buffer } from "node:buffer";
+import type { MqttSettings } from "../config/ferry_mqtt.ts";
+import type { Neighbour } from "../config/mod.ts";
+import { encodeBase32 } from "../encoding/base32.ts";
+import type { NodeContext } from "../node/context.ts";
+import { SpoolStore } from "../store/mod.ts";
+import { mqttLimits } from "./limits.ts";
+import { Receiver } from "./receiver.ts";
+import { PeerSender, type Publisher } from "./sender.ts";
+import { type MqttStatus, writeMqttStatus } from "./status.ts";
+import { Wake } from "./wake.ts";
+import { dataHeaderBytes, decodeMessage, PRESENCE, Topics } from "./wire.ts";
+
+/** How {@linkcode serveMqtt} runs. */
+export interface ServeOptions {
+  signal: AbortSignal;
+  /** Broker URL instead of the configured one. */
+  broker?: string;
+  /** Only these neighbours (names); default: `ferry.mqtt.neighbours`, or every neighbour. */
+  nodes?: string[];
+  /** Leave after this many seconds with nothing to do (default: stay). */
+  untilIdleSec?: number;
+  /** Give up when the first connection fails (the one-shot command does). */
+  failFast?: boolean;
+  /** A packet arrived in `rx/`. */
+  onReceived?: (from: string, id: string) => void;
+}
+
+/** What a run did. */
+export interface ServeResult {
+  reason: "idle" | "stopped";
+  sent: number;
+  received: number;
+}
+
+/** Raised when the broker cannot be used at all (bad URL, refused login, refused subscription). */
+export class MqttError extends Error {
+  override name = "MqttError";
+}
+
+/** The neighbours reachable through the broker for this run. */
+export function mqttPeers(ctx: NodeContext, settings: MqttSettings, nodes?: string[]): Neighbour[] {
+  const names = nodes ?? (settings.neighbours.length ? settings.neighbours : [
+    ...ctx.config.neigh.keys(),
+  ].filter((n) => n !== "self"));
+  return names.map((n) => {
+    const node = ctx.config.neigh.get(n) ?? ctx.config.neighById.get(n);
+    if (!node || node.idText === ctx.self.idText) {
+      throw new RangeError(`unknown node ${JSON.stringify(n)}`);
+    }
+    return node;
+  });
+}
+
+/** Connects to the broker and exchanges packets until stopped (or idle). */
+export async function serveMqtt(
+  ctx: NodeContext,
+  settings: MqttSettings,
+  options: ServeOptions,
+): Promise<ServeResult> {
+  const { signal } = options;
+  const url = options.broker ?? settings.broker;
+  const peers = mqttPeers(ctx, settings, options.nodes);
+  const store = new SpoolStore(ctx.spool, ctx.log);
+  const topics = new Topics(settings.topicPrefix);
+  const log = ctx.log.child({ transport: "mqtt" });
+  const senders = new Map<string, PeerSender>(
+    peers.map((p) => [p.idText, new PeerSender(p, store, log, ctx.self.id, settings)]),
+  );
+  let received = 0;
+  const activity = { lastMs: Date.now() };
+  let publisher: Publisher | null = null;
+  const receiver = new Receiver({
+    store,
+    log,
+    selfId: ctx.self.id,
+    signPrv: ctx.self.signPrv,
+    reply: (to, bytes) => {
+      if (!publisher) throw new Error("not connected");
+      publisher.reply(to, bytes);
+      return Promise.resolve();
+    },
+    onCommitted: (from, id) => {
+      received++;
+      options.onReceived?.(from, id);
+    },
+  });
+  const status: MqttStatus = {
+    pid: Deno.pid,
+    broker: redact(url),
+    state: "connecting",
+    since: new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    peers: [],
+  };
+  const saveStatus = async () => {
+    status.peers = [...senders.values()].map((s) => ({
+      node: s.peer.name,
+      id: s.peer.idText,
+      presence: s.present === undefined ? "unknown" : s.present ? "online" : "offline",
+      toSendPackets: s.queuedPackets,
+      toSendBytes: s.queuedBytes,
+      toReceiveBytes: receiver.expectedBytes(s.peer.idText),
+      sent: s.sent,
+    }));
+    await writeMqttStatus(ctx.spool.root, status).catch((err) =>
+      log.warn("mqtt-status-write-failed", { error: (err as Error).message })
+    );
+  };
+  const setState = (s: MqttStatus["state"], error?: string) => {
+    if (status.state !== s) status.since = new Date().toISOString();
+    status.state = s;
+    if (error) status.lastError = error;
+  };
+  let pauseMs: number = mqttLimits.retryMsMin;
+  let everConnected = false;
+  let reason: ServeResult["reason"] = "stopped";
+  try {
+    while (!signal.aborted) {
+      const started = Date.now();
+      let connectedNow = false;
+      const conn = new AbortController();
+      const onStop = () => conn.abort();
+      signal.addEventListener("abort", onStop, { once: true });
+      try {
+        const outcome = await connection(ctx, settings, url, {
+          topics,
+          senders,
+          receiver,
+          signal: conn.signal,
+          activity,
+          log,
+          untilIdleSec: options.untilIdleSec,
+          onConnected: (p) => {
+            everConnected = true;
+            connectedNow = true;
+            for (const s of senders.values()) s.reconnected();
+            publisher = p;
+            setState("connected");
+            delete status.lastError;
+            void saveStatus();
+          },
+          saveStatus,
+        });
+        if (outcome === "idle") {
+          reason = "idle";
+          break;
+        }
+      } catch (err) {
+        if (signal.aborted) break;
+        const msg = (err as Error).message;
+        setState("retrying", msg);
+        log.warn("mqtt-connection-failed", { broker: status.broker, error: msg, retryMs: pauseMs });
+        if (err instanceof MqttError || (options.failFast && !everConnected)) {
+          throw err instanceof MqttError ? err : new MqttError(`${status.broker}: ${msg}`);
+        }
+      } finally {
+        publisher = null;
+        signal.removeEventListener("abort", onStop);
+        conn.abort();
+        await receiver.close();
+      }
+      if (signal.aborted) break;
+      setState("retrying");
+      await saveStatus();
+      // A connection that came up earns a short pause; failures to connect back off.
+      pauseMs = connectedNow || Date.now() - started > mqttLimits.retryMsMax
+        ? mqttLimits.retryMsMin
+        : Math.min(pauseMs * 2, mqttLimits.retryMsMax);
+      await new Wake().wait(pauseMs, signal);
+      if (options.untilIdleSec !== undefined && everConnected) activity.lastMs = Date.now();
+    }
+  } finally {
+    setState("stopped");
+    await saveStatus();
+  }
+  const sent = [...senders.values()].reduce((n, s) => n + s.sent, 0);
+  return { reason, sent, received };
+}
+
+interface ConnectionDeps {
+  topics: Topics;
+  senders: Map<string, PeerSender>;
+  receiver: Receiver;
+  signal: AbortSignal;
+  activity: { lastMs: number };
+  log: NodeContext["log"];
+  untilIdleSec: number | undefined;
+  onConnected(publisher: Publisher): void;
+  saveStatus(): Promise<void>;
+}
+
+/** One connection: resolves "closed" when it drops, "idle" when idle, or on abort. */
+async function connection(
+  ctx: NodeContext,
+  settings: MqttSettings,
+  url: string,
+  d: ConnectionDeps,
+): Promise<"closed" | "idle" | "aborted"> {
+  const self = ctx.self.idText;
+  const { topics, log } = d;
+  const options: mqtt.IClientOptions = {
+    protocolVersion: 5,
+    clientId: settings.clientId ?? `ferry-${self.slice(0, 16)}`,
+    clean: false,
+    reconnectPeriod: 0,
+    connectTimeout: mqttLimits.connectTimeoutMs,
+    keepalive: mqttLimits.keepaliveSec,
+    properties: {
+      sessionExpiryInterval: settings.sessionExpirySec,
+      receiveMaximum: mqttLimits.receiveMaximum,
+      maximumPacketSize: mqttLimits.incomingMessageBytesMax,
+    },
+    will: {
+      topic: topics.presence(self),
+      payload: Buffer.from(PRESENCE.offline),
+      qos: 1,
+      retain: true,
+    },
+  };
+  if (settings.username !== undefined) options.username = settings.username;
+  if (settings.passwordFile) options.password = await readPassword(settings.passwordFile);
+  if (settings.caFile) options.ca = await Deno.readTextFile(settings.caFile);
+  if (settings.certFile) options.cert = await Deno.readTextFile(settings.certFile);
+  if (settings.keyFile) options.key = await Deno.readTextFile(settings.keyFile);
+  const client = mqtt.connect(url, options);
+  const closed = new AbortController();
+  let lastError = "connection closed";
+  client.on("error", (err) => {
+    lastError = err.message;
+    closed.abort();
+  });
+  client.on("close", () => closed.abort());
+  client.on("disconnect", (p) => {
+    lastError = `broker disconnected us (reason ${p.reasonCode})`;
+    closed.abort();
+  });
+  // Messages are handled one at a time; the broker's PUBACK goes out after each.
+  client.handleMessage = (packet, done) => {
+    d.activity.lastMs = Date.now();
+    onMessage(packet.topic, packet.payload as Uint8Array).then(
+      () => done(),
+      (err) => {
+        log.error("mqtt-message-failed", { topic: packet.topic, error: (err as Error).message });
+        done();
+      },
+    );
+  };
+  const onMessage = async (topic: string, payload: Uint8Array) => {
+    const presenceOf = topics.parsePresence(topic);
+    if (presenceOf !== null) {
+      const s = d.senders.get(presenceOf);
+      const text = new TextDecoder().decode(payload.subarray(0, 16));
+      if (s) s.setPresent(text === PRESENCE.online);
+      return;
+    }
+    const route = topics.parseInbox(topic);
+    if (!route || route[0] !== self) {
+      return log.warn("mqtt-message-dropped", { topic, reason: "not our inbox" });
+    }
+    const from = route[1];
+    const peer = ctx.config.neighById.get(from);
+    const sender = d.senders.get(from);
+    if (!peer || !sender) {
+      return log.warn("mqtt-message-dropped", {
+        topic,
+        reason: "from a node that is not a neighbour reachable through the broker",
+      });
+    }
+    let m;
+    try {
+      m = decodeMessage(payload);
+    } catch (err) {
+      return log.warn("mqtt-message-dropped", {
+        from: peer.name,
+        bytes: payload.length,
+        reason: (err as Error).message,
+      });
+    }
+    if (encodeBase32(m.peer) !== from) {
+      return log.warn("mqtt-message-dropped", {
+        from: peer.name,
+        reason: `${m.kind} names node ${encodeBase32(m.peer)}, not the sender of its topic`,
+      });
+    }
+    const id = encodeBase32(m.packet);
+    switch (m.kind) {
+      case "data":
+        return await d.receiver.onData(from, m);
+      case "offer":
+        return await d.receiver.onOffer(from, m);
+      case "have":
+        return sender.onHave(m);
+      case "ack":
+        return await sender.onAck(m, id);
+    }
+  };
+
+  const connack = await new Promise<mqtt.IConnackPacket>((resolve, reject) => {
+    const onConnect = (p: mqtt.IConnackPacket) => {
+      closed.signal.removeEventListener("abort", onClose);
+      resolve(p);
+    };
+    const onClose = () => {
+      client.off("connect", onConnect);
+      reject(new Error(lastError));
+    };
+    client.once("connect", onConnect);
+    closed.signal.addEventListener("abort", onClose, { once: true });
+    d.signal.addEventListener("abort", onClose, { once: true });
+  }).catch(async (err) => {
+    await client.endAsync(true).catch(() => {});
+    if (/not authorized|bad user name or password|banned/i.test(err.message)) {
+      throw new MqttError(
+        `the broker refused us: ${err.message} (check username and password-file)`,
+      );
+    }
+    throw err;
+  });
+
+  const inFlightMax = settings.chunksInFlight;
+  let inFlight = 0;
+  const slot = new Wake();
+  const publisher: Publisher = {
+    async publish(to, bytes) {
+      while (inFlight >= inFlightMax) {
+        if (closed.signal.aborted || d.signal.aborted) throw new Error("connection closed");
+        await slot.wait(1000, closed.signal);
+      }
+      if (closed.signal.aborted || d.signal.aborted) throw new Error("connection closed");
+      inFlight++;
+      d.activity.lastMs = Date.now();
+      const done = new Promise<void>((resolve, reject) => {
+        let settled = false;
+        const finish = (err?: Error) => {
+          if (settled) return;
+          settled = true;
+          inFlight--;
+          closed.signal.removeEventListener("abort", onClose);
+          slot.notify();
+          if (err) reject(err);
+          else resolve();
+        };
+        const onClose = () => finish(new Error("connection closed"));
+        closed.signal.addEventListener("abort", onClose, { once: true });
+        client.publish(
+          topics.inbox(to, self),
+          Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
+          { qos: 1 },
+          (err) => finish(err ?? undefined),
+        );
+      });
+      done.catch(() => {});
+      return { acked: done };
+    },
+    reply(to, bytes) {
+      d.activity.lastMs = Date.now();
+      client.publish(
+        topics.inbox(to, self),
+        Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
+        {
+          qos: 1,
+        },
+      );
+    },
+    async drain() {
+      while (inFlight > 0 && !closed.signal.aborted && !d.signal.aborted) {
+        await slot.wait(1000, closed.signal);
+      }
+    },
+  };
+
+  // Replies work from here on: the broker may deliver what it held for us right after CONNACK.
+  d.onConnected(publisher);
+  const brokerMax = connack.properties?.maximumPacketSize ?? 268_435_455;
+  const chunkBytes = Math.min(
+    settings.chunkBytes,
+    brokerMax - dataHeaderBytes - mqttLimits.messageOverheadBytes,
+  );
+  if (chunkBytes < 1024) {
+    await client.endAsync(true).catch(() => {});
+    throw new MqttError(`the broker's maximum packet size ${brokerMax} is too small for ferry`);
+  }
+  const filters = [
+    topics.inboxFilter(self),
+    ...[...d.senders.keys()].map((p) => topics.presence(p)),
+  ];
+  const granted = await client.subscribeAsync(
+    filters.map((topic) => ({ topic, qos: 1 as const })).reduce(
+      (o, s) => ({ ...o, [s.topic]: { qos: s.qos } }),
+      {} as Record<string, { qos: 1 }>,
+    ),
+  );
+  const refused = granted.filter((g) => g.qos > 2);
+  if (refused.length) {
+    await client.endAsync(true).catch(() => {});
+    throw new MqttError(
+      `the broker refused the subscription to ${
+        refused.map((g) => g.topic).join(", ")
+      } (check its ACL)`,
+    );
+  }
+  await client.publishAsync(topics.presence(self), Buffer.from(PRESENCE.online), {
+    qos: 1,
+    retain: true,
+  }).catch(async (err) => {
+    await client.endAsync(true).catch(() => {});
+    throw new MqttError(
+      `the broker refused our presence on ${
+        topics.presence(self)
+      }: ${err.message} (check its ACL and our username)`,
+    );
+  });
+  log.info("mqtt-connected", {
+    broker: redact(url),
+    sessionPresent: connack.sessionPresent,
+    chunkBytes,
+    peers: [...d.senders.values()].map((s) => s.peer.name).join(","),
+  });
+  d.activity.lastMs = Date.now();
+
+  const link = { publisher, signal: closed.signal, chunkBytes };
+  const stop = () => closed.abort();
+  d.signal.addEventListener("abort", stop, { once: true });
+  const runs = [...d.senders.values()].map((s) =>
+    s.run(link).catch((err) => {
+      log.error("mqtt-sender-failed", { peer: s.peer.name, error: (err as Error).message });
+      closed.abort();
+    })
+  );
+  let outcome: "closed" | "idle" | "aborted" = "closed";
+  const tick = new Wake();
+  let savedMs = 0;
+  while (!closed.signal.aborted) {
+    await tick.wait(Math.min(mqttLimits.statusEveryMs, 500), closed.signal);
+    if (d.signal.aborted) {
+      outcome = "aborted";
+      break;
+    }
+    if (d.untilIdleSec !== undefined) {
+      const busy = [...d.senders.values()].some((s) => s.busy);
+      if (busy) d.activity.lastMs = Date.now();
+      if (!busy && Date.now() - d.activity.lastMs >= d.untilIdleSec * 1000) {
+        outcome = "idle";
+        break;
+      }
+    }
+    if (Date.now() - savedMs >= mqttLimits.statusEveryMs) {
+      savedMs = Date.now();
+      await d.saveStatus();
+    }
+  }
+  const dropped = closed.signal.aborted && outcome === "closed";
+  closed.abort();
+  await Promise.all(runs);
+  if (!dropped) {
+    // A clean goodbye: offline presence, then disconnect (the session stays at the broker).
+    await client.publishAsync(topics.presence(self), Buffer.from(PRESENCE.offline), {
+      qos: 1,
+      retain: true,
+    }).catch(() => {});
+    await client.endAsync().catch(() => {});
+    log.info("mqtt-disconnected", { reason: outcome });
+    return outcome;
+  }
+  await client.endAsync(true).catch(() => {});
+  throw new Error(lastError);
+}
+
+async function readPassword(path: string): Promise<string> {
+  const info = await Deno.stat(path);
+  if (info.size > mqttLimits.passwordFileBytesMax) {
+    throw new MqttError(
+      `password file ${path} is larger than ${mqttLimits.passwordFileBytesMax} bytes`,
+    );
+  }
+  return (await Deno.readTextFile(path)).split("\n")[0]!.replace(/\r$/, "");
+}
+
+/** The broker URL without a password in it. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return url;
+  }
+}
