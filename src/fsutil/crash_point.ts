@@ -53,6 +53,14 @@ export const CRASH_POINTS = {
     "queue.job-done", // job command finished, not yet recorded
     "queue.next-advanced", // next sequence number advanced, job file still there
   ],
+  sp: [
+    "sp.committed", // a received packet in rx/, its DONE not yet sent
+    "sp.done-received", // the peer's DONE taken, the packet not yet removed from tx/
+  ],
+  mqtt: [
+    "mqtt.committed", // a received packet in rx/, its signed ack not yet published
+    "mqtt.ack-verified", // a valid ack taken, the packet not yet removed from tx/
+  ],
   bundle: [
     "bundle-rx.committed", // a bundle's packet in rx/
   ],

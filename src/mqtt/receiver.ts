@@ -24,6 +24,7 @@ import { signAck } from "./ack.ts";
 import { mqttLimits } from "./limits.ts";
 import { TransferGcPacer } from "./gc_pacer.ts";
 import { type DataMessage, encodeAck, encodeHave, type OfferMessage } from "./wire.ts";
+import { crashPoint } from "../fsutil/crash_point.ts";
 
 /** What the receiver needs from its surroundings. */
 export interface ReceiverDeps {
@@ -239,6 +240,7 @@ export class Receiver {
     }
     this.#d.log.info("mqtt-packet-received", { from: inc.from, id: inc.id, size: inc.size });
     this.#d.onCommitted?.(inc.from, inc.id, inc.size);
+    crashPoint("mqtt.committed");
     await this.#ack(inc.from, inc.idBytes);
   }
 

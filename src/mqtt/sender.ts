@@ -30,6 +30,7 @@ import { mqttLimits } from "./limits.ts";
 import { Wake } from "./wake.ts";
 import { TransferGcPacer } from "./gc_pacer.ts";
 import { type AckMessage, encodeData, encodeOffer, type HaveMessage } from "./wire.ts";
+import { crashPoint } from "../fsutil/crash_point.ts";
 
 /** Publishing through the current connection. */
 export interface Publisher {
@@ -151,6 +152,7 @@ export class PeerSender {
       });
       return;
     }
+    crashPoint("mqtt.ack-verified");
     let removed = true;
     await this.#store.markSent(this.peer.idText, id).catch((err) => {
       if (!(err instanceof Deno.errors.NotFound)) throw err;

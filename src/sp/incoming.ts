@@ -22,6 +22,7 @@ import type { PartialPacket } from "../store/mod.ts";
 import { SpProtocolError, SpType } from "./codec.ts";
 import { spInfosTheirMax } from "./limits.ts";
 import type { RecFields, SessionLink } from "./session_types.ts";
+import { crashPoint } from "../fsutil/crash_point.ts";
 
 interface TheirInfo {
   nice: number;
@@ -201,6 +202,7 @@ export class Incoming {
       await this.#s.record("sp-file-bad-checksum", les, `Got packet ${id}`, "checksum mismatch");
       return;
     }
+    crashPoint("sp.committed");
     this.received++;
     this.#s.ctx.log.info("sp-file-done", { node: this.#s.peer.name, pkt: id, size });
     await this.#s.record("sp-file-done", les, `Got packet ${id} 100% (${humanBytes(size)}): done`);

@@ -13,6 +13,7 @@ import type { PacketReader } from "../store/mod.ts";
 import { encodePacket, SpProtocolError, SpType } from "./codec.ts";
 import { spFileChunkBytes, spFreqQueueMax, spReadAheadBytes } from "./limits.ts";
 import type { SessionLink } from "./session_types.ts";
+import { crashPoint } from "../fsutil/crash_point.ts";
 
 interface Freq {
   id: string;
@@ -185,6 +186,7 @@ export class Outgoing {
       await r.close();
     }
     this.#done.add(id);
+    crashPoint("sp.done-received");
     await this.#s.store.markSent(this.#s.peer.idText, id);
     this.sent++;
     this.#s.ctx.log.info("sp-done", { node: this.#s.peer.name, pkt: id });
