@@ -8,6 +8,7 @@
  *     node: house
  *     port: /dev/serial/by-id/usb-Microchip_RN2483-if00
  *     modem: rn2483            # cable, ebyte, kiss, rn2483, rak3172
+ *     callsign: N0CALL-7       # kiss only: AX.25 UI frames from this station (Dire Wolf, TNCs)
  *     baud: 57600              # default: the module's usual speed
  *     options: { radio: { sf: 9, bwKhz: 125 } }   # driver settings
  *     lora: { sf: 9, bw-khz: 125, cr: 1, preamble: 8 }   # for airtime accounting
@@ -72,6 +73,7 @@ const KEYS = [
   "node",
   "port",
   "modem",
+  "callsign",
   "baud",
   "options",
   "lora",
@@ -121,6 +123,25 @@ export function readLinks(issues: IssueList, section: Obj, known: Set<string>): 
             .options as Record<string, unknown>;
         } catch (err) {
           issues.error(joinPath(iat, "options"), (err as Error).message);
+        }
+      }
+    }
+    const callsign = readStr(issues, item, "callsign", iat);
+    if (callsign !== undefined && modem !== undefined) {
+      if (modem !== "kiss") {
+        issues.error(
+          joinPath(iat, "callsign"),
+          `only KISS TNCs frame with AX.25; remove it or use modem: kiss (not ${modem})`,
+        );
+      } else {
+        try {
+          options = checkModemOptions(
+            modem,
+            { ...options, callsign },
+            joinPath(iat, "options"),
+          ).options as Record<string, unknown>;
+        } catch (err) {
+          issues.error(joinPath(iat, "callsign"), (err as Error).message);
         }
       }
     }

@@ -170,3 +170,166 @@ Deno.test("kiss options from the configuration are checked with their key path",
   );
   assertEquals(checkKissOptions({ mtu: 254, rnode }), { mtu: 254, rnode });
 });
+
+async function ax25Pair(a: KissOptions, b: KissOptions) {
+  const air = new FakeAir();
+  const sideA = await fakeOnPty(115200, (p) => new FakeKissTnc(p, { air }));
+  const sideB = await fakeOnPty(115200, (p) => new FakeKissTnc(p, { air }));
+  const ka = await openKiss(sideA.port, a);
+  const kb = await openKiss(sideB.port, b);
+  return {
+    a: ka,
+    b: kb,
+    sideA,
+    sideB,
+    cleanup: async () => {
+      await ka.close();
+      await kb.close();
+      await sideA.stop();
+      await sideB.stop();
+    },
+  };
+}
+
+Deno.test("kiss with a callsign sends AX.25 UI frames to FERRY and unwraps them on receipt", async () => {
+  const r = await ax25Pair({ callsign: "N0CALL-7" }, { callsign: "N1XYZ" });
+  try {
+    assertEquals(r.a.mtu, 256, "272-byte TNC frames less the 16-byte AX.25 header");
+    await r.a.send(new Uint8Array([0xc0, 1, 2]));
+    await eventually(() => r.sideA.fake.fromHost.length === 1, "the TNC to get the frame");
+    assertEquals(
+      r.sideA.fake.fromHost[0],
+      [
+        0x00,
+        new Uint8Array([
+          0x8c,
+          0x8a,
+          0xa4,
+          0xa4,
+          0xb2,
+          0x40,
+          0xe0,
+          0x9c,
+          0x60,
+          0x86,
+          0x82,
+          0x98,
+          0x98,
+          0x6f,
+          0x03,
+          0xf0,
+          0xc0,
+          1,
+          2,
+        ]),
+      ],
+    );
+    assertEquals(await receiveFrame(r.b), new Uint8Array([0xc0, 1, 2]));
+    // The largest frame fits the TNC's maximum exactly; one byte more is refused before the TNC.
+    await r.b.send(new Uint8Array(256).fill(7));
+    assertEquals(await receiveFrame(r.a), new Uint8Array(256).fill(7));
+    await assertRejects(() => r.b.send(new Uint8Array(257)), RangeError, "MTU of 256");
+  } finally {
+    await r.cleanup();
+  }
+});
+
+Deno.test("kiss with a callsign ignores other stations, other protocols and raw frames quietly", async () => {
+  const r = await ax25Pair({ callsign: "N0CALL-7" }, { callsign: "N1XYZ" });
+  try {
+    const fake = r.sideA.fake;
+    // APRS from a stranger, a NET/ROM frame to FERRY, a raw (RNode-style) ferry frame, our own echo.
+    await fake.sendFrame(
+      0x00,
+      new Uint8Array([
+        0x82,
+        0xa0,
+        0xa4,
+        0xa6,
+        0x40,
+        0x40,
+        0x60,
+        0x9c,
+        0x60,
+        0x86,
+        0x82,
+        0x98,
+        0x98,
+        0x61,
+        0x03,
+        0xf0,
+        0x21,
+      ]),
+    );
+    await fake.sendFrame(
+      0x00,
+      new Uint8Array([
+        0x8c,
+        0x8a,
+        0xa4,
+        0xa4,
+        0xb2,
+        0x40,
+        0xe0,
+        0x9c,
+        0x62,
+        0xb0,
+        0xb2,
+        0xb4,
+        0x40,
+        0x61,
+        0x03,
+        0xcf,
+        0x21,
+      ]),
+    );
+    await fake.sendFrame(0x00, new Uint8Array([0x05, 0x00, 0x01]));
+    await fake.sendFrame(
+      0x00,
+      new Uint8Array([
+        0x8c,
+        0x8a,
+        0xa4,
+        0xa4,
+        0xb2,
+        0x40,
+        0xe0,
+        0x9c,
+        0x60,
+        0x86,
+        0x82,
+        0x98,
+        0x98,
+        0x6f,
+        0x03,
+        0xf0,
+        0x21,
+      ]),
+    );
+    await r.b.send(new Uint8Array([42]));
+    assertEquals(await receiveFrame(r.a), new Uint8Array([42]));
+    assertEquals(r.a.stats.framesReceived, 1);
+    assertEquals(r.a.ignored, { "not-ferry": 1, "other-protocol": 1, malformed: 1, own: 1 });
+  } finally {
+    await r.cleanup();
+  }
+});
+
+Deno.test("kiss without a callsign keeps raw frames (RNode)", async () => {
+  const r = await ax25Pair({}, {});
+  try {
+    assertEquals(r.a.mtu, 254);
+    await r.a.send(new Uint8Array([1, 2]));
+    await eventually(() => r.sideA.fake.fromHost.length === 1, "the TNC to get the frame");
+    assertEquals(r.sideA.fake.fromHost[0], [0x00, new Uint8Array([1, 2])]);
+  } finally {
+    await r.cleanup();
+  }
+});
+
+Deno.test("kiss callsign and mtu options are checked with their key path", () => {
+  assertThrows(() => checkKissOptions({ callsign: "TOOLONGX" }), RangeError, "kiss.callsign");
+  assertThrows(() => checkKissOptions({ callsign: "N0CALL-16" }), RangeError, "SSID");
+  assertThrows(() => checkKissOptions({ callsign: "N0CALL", mtu: 16 }), RangeError, "kiss.mtu");
+  assertEquals(checkKissOptions({ callsign: "N0CALL", mtu: 17 }), { callsign: "N0CALL", mtu: 17 });
+});

@@ -24,6 +24,7 @@ interface LinkOpts {
   node: string;
   port?: string;
   modem?: string;
+  callsign?: string;
   baud?: string;
   dutyCycle?: string;
   sf?: string;
@@ -53,6 +54,10 @@ export function registerLink(program: Command, ctx: CliContext): void {
     .requiredOption("--node <node>", "the neighbour at the other end")
     .option("--port <path>", "serial device (default: from ferry.links)")
     .option("--modem <kind>", `${MODEM_KINDS.join(", ")} (default: from ferry.links)`)
+    .option(
+      "--callsign <CALL[-SSID]>",
+      "kiss: send AX.25 UI frames from this station (Dire Wolf, hardware TNCs)",
+    )
     .option("--baud <n>", "serial speed (default: the module's usual speed)")
     .option(
       "--duty-cycle <percent>",
@@ -106,14 +111,24 @@ export function registerLink(program: Command, ctx: CliContext): void {
         }
         : configured?.lora;
       const duty = num(opts.dutyCycle, "--duty-cycle", 0.001, 100);
+      let options: Record<string, unknown> = opts.modem && opts.modem !== configured?.modem
+        ? checkModemOptions(modem, {}, "--modem").options as Record<string, unknown>
+        : configured?.options ?? {};
+      if (opts.callsign !== undefined) {
+        if (modem !== "kiss") throw new UsageError("--callsign needs --modem kiss");
+        try {
+          options = checkModemOptions(modem, { ...options, callsign: opts.callsign }, "--callsign")
+            .options as Record<string, unknown>;
+        } catch (err) {
+          throw new UsageError(`--callsign: ${(err as Error).message}`);
+        }
+      }
       const settings: LinkSettings = {
         node: peer.name,
         port,
         modem,
         baud,
-        options: opts.modem && opts.modem !== configured?.modem
-          ? checkModemOptions(modem, {}, "--modem").options as Record<string, unknown>
-          : configured?.options ?? {},
+        options,
         ...(lora ? { lora } : {}),
         dutyCycle: duty !== undefined
           ? duty / 100
