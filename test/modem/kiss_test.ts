@@ -333,3 +333,45 @@ Deno.test("kiss callsign and mtu options are checked with their key path", () =>
   assertThrows(() => checkKissOptions({ callsign: "N0CALL", mtu: 16 }), RangeError, "kiss.mtu");
   assertEquals(checkKissOptions({ callsign: "N0CALL", mtu: 17 }), { callsign: "N0CALL", mtu: 17 });
 });
+
+Deno.test("kiss sends the configured TXDELAY, persistence, slot time, TX tail and duplex at open", async () => {
+  const options = checkKissOptions({
+    port: 1,
+    callsign: "N0CALL",
+    tnc: { txDelayMs: 300, persistence: 63, slotTimeMs: 100, txTailMs: 24, fullDuplex: false },
+  });
+  const r = await ax25Pair(options, { callsign: "N1XYZ" });
+  try {
+    await eventually(() => r.sideA.fake.fromHost.length === 5, "the five parameter frames");
+    assertEquals(r.sideA.fake.fromHost, [
+      [0x11, new Uint8Array([30])],
+      [0x12, new Uint8Array([63])],
+      [0x13, new Uint8Array([10])],
+      [0x14, new Uint8Array([2])],
+      [0x15, new Uint8Array([0])],
+    ]);
+    assertEquals(r.sideB.fake.fromHost, [], "nothing is sent when no parameters are configured");
+  } finally {
+    await r.cleanup();
+  }
+});
+
+Deno.test("kiss tnc parameters are checked and refused together with RNode settings", () => {
+  assertThrows(
+    () => checkKissOptions({ tnc: { txDelayMs: 3000 } }),
+    RangeError,
+    "kiss.tnc.txDelayMs",
+  );
+  assertThrows(() => checkKissOptions({ tnc: { persistence: 256 } }), RangeError, "persistence");
+  assertThrows(
+    () => checkKissOptions({ tnc: { fullDuplex: 1 } }),
+    TypeError,
+    "kiss.tnc.fullDuplex",
+  );
+  assertThrows(() => checkKissOptions({ tnc: { txdelay: 1 } }), TypeError, "not a known option");
+  assertThrows(
+    () => checkKissOptions({ tnc: { txDelayMs: 100 }, rnode }),
+    RangeError,
+    "cannot be combined with kiss.rnode",
+  );
+});
