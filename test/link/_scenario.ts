@@ -22,6 +22,8 @@ import type { LossSpec } from "../../hw/emulator/loss.ts";
 import { Prng } from "../../hw/emulator/prng.ts";
 import { RadioChannel, type Side } from "../../hw/emulator/radio_channel.ts";
 import { SimClock } from "../../hw/emulator/sim_clock.ts";
+import { type TncLatency, TncStation } from "../../hw/emulator/tnc_station.ts";
+import type { FrameLink } from "../../hw/link/link.ts";
 
 /** BLAKE3-256 of `bytes` as a base32 packet id. */
 export async function blake3Id(bytes: Uint8Array): Promise<string> {
@@ -99,6 +101,8 @@ export interface PairOptions {
   dutyCycle?: number;
   /** Airtime model of the emulated radio (default: bytes · 8 / bit rate). */
   airtimeMs?: (bytes: number) => number;
+  /** Put a KISS TNC (queue, CSMA, TXDELAY) in front of each station. */
+  tnc?: TncLatency;
 }
 
 /** LoRa SF7 raw bit rate (125 kHz, CR 4/5), the default channel rate. */
@@ -112,6 +116,8 @@ export class Pair {
   readonly radio: RadioChannel;
   readonly budgets: Record<Side, AirtimeBudget | null>;
   readonly bitsPerSecond: number;
+  /** The TNCs in front of the stations (with `tnc`). */
+  readonly tncs: Record<Side, TncStation> | null;
 
   private constructor(
     readonly clock: SimClock,
@@ -134,6 +140,12 @@ export class Pair {
     const budget = () =>
       o.dutyCycle === undefined ? null : new AirtimeBudget({ dutyCycle: o.dutyCycle });
     this.budgets = { a: budget(), b: budget() };
+    this.tncs = o.tnc
+      ? {
+        a: new TncStation(this.radio, "a", { ...o.tnc, seed: (o.seed ?? 1) * 3 + 1 }),
+        b: new TncStation(this.radio, "b", { ...o.tnc, seed: (o.seed ?? 1) * 3 + 2 }),
+      }
+      : null;
     a.store = trackedStore(a.dir, this.clock);
     b.store = trackedStore(b.dir, this.clock);
   }
@@ -166,7 +178,7 @@ export class Pair {
   session(peer: Peer, extra: Partial<LinkSessionOptions> = {}): LinkSession {
     const random = new Prng((this.o.seed ?? 1) * 7919 + (peer.side === "a" ? 1 : 2));
     return new LinkSession({
-      link: crcFrameLink(peer.side === "a" ? this.radio.a : this.radio.b, peer.log),
+      link: crcFrameLink(this.link(peer.side), peer.log),
       clock: this.clock,
       store: peer.store,
       localNode: peer.name,
@@ -178,6 +190,11 @@ export class Pair {
       ...(this.o.limits ? { limits: this.o.limits } : {}),
       ...extra,
     });
+  }
+
+  /** A side's frame link: its TNC, or the station itself. */
+  link(side: Side): FrameLink {
+    return this.tncs?.[side] ?? (side === "a" ? this.radio.a : this.radio.b);
   }
 
   /** Bytes of a packet in `peer`'s inbound area from the other node, or null. */
