@@ -22,6 +22,8 @@ export class FakeAir {
   readonly frames: Uint8Array[] = [];
   /** Frames the air dropped on purpose. */
   dropped = 0;
+  /** End of each radio's current transmission (for carrier sense). */
+  readonly #onAirUntil = new Map<AirRadio, number>();
 
   constructor(clock: Clock = systemClock) {
     this.clock = clock;
@@ -35,6 +37,15 @@ export class FakeAir {
   /** Removes a radio. */
   leave(radio: AirRadio): void {
     this.#radios.delete(radio);
+  }
+
+  /** Until when another radio than `radio` is transmitting (carrier sense), ms; 0 when clear. */
+  busyUntil(radio: AirRadio): number {
+    let until = 0;
+    for (const [other, end] of this.#onAirUntil) {
+      if (other !== radio && end > this.clock.now()) until = Math.max(until, end);
+    }
+    return until;
   }
 
   /** The next `count` frames are lost. */
@@ -53,6 +64,7 @@ export class FakeAir {
     signal?: AbortSignal,
   ): Promise<void> {
     this.frames.push(frame.slice());
+    this.#onAirUntil.set(from, this.clock.now() + airtimeMs);
     if (airtimeMs > 0) await this.clock.sleep(airtimeMs, signal);
     if (this.#dropNext > 0) {
       this.#dropNext--;
