@@ -28,6 +28,7 @@ import {
   type ModemKind,
 } from "../../hw/modem/mod.ts";
 import { checkBaudRate } from "../../hw/serial/mod.ts";
+import { parseCallsign } from "../../hw/modem/ax25.ts";
 import { type IssueList, joinPath } from "./issues.ts";
 import { parseWindows } from "../agent/schedule.ts";
 import {
@@ -135,11 +136,8 @@ export function readLinks(issues: IssueList, section: Obj, known: Set<string>): 
         );
       } else {
         try {
-          options = checkModemOptions(
-            modem,
-            { ...options, callsign },
-            joinPath(iat, "options"),
-          ).options as Record<string, unknown>;
+          parseCallsign(callsign);
+          options = { ...options, callsign };
         } catch (err) {
           issues.error(joinPath(iat, "callsign"), (err as Error).message);
         }

@@ -42,3 +42,22 @@ Deno.test("ferry.links callsign is refused on other modems and when malformed, w
     JSON.stringify(e2),
   );
 });
+
+Deno.test("the README's KISS link example loads (with the vector node bob for barn)", async () => {
+  const readme = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const section = readme.split("### KISS TNCs, AX.25 and the law")[1] ?? "";
+  const block = section.split("```hjson\n")[1]?.split("```")[0];
+  assert(block, "the README has the hjson example");
+  const alice = JSON.parse(
+    (await Deno.readTextFile(`${NNCP_VECTORS}/cfg/alice.hjson`)).replaceAll("@ROOT@", "/srv/t"),
+  );
+  const text = JSON.stringify(alice).slice(0, -1) + ",\nferry: {\n" +
+    block.replace("node: barn", "node: bob") + "\n}\n}";
+  const { config } = parseConfig(text, "readme.hjson");
+  const link = config.ferry.links[0]!;
+  assertEquals([link.modem, link.bitRate, link.dutyCycle], ["kiss", 1200, 0.1]);
+  assertEquals(link.options, {
+    callsign: "N0CALL-1",
+    tnc: { txDelayMs: 300, persistence: 63, slotTimeMs: 100, txTailMs: 20, fullDuplex: false },
+  });
+});
