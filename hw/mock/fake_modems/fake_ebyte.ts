@@ -83,7 +83,8 @@ export class FakeEbyte implements AirRadio {
   }
 
   /** The air delivered a frame (from {@linkcode AirRadio}). */
-  hear(packet: Uint8Array): void {
+  hear(packet: Uint8Array, crcOk = true): void {
+    if (!crcOk) return; // the module drops packets whose CRC failed
     if (this.#transmitting) {
       this.missedPackets++;
       return;

@@ -131,8 +131,9 @@ export class FakeKissTnc implements AirRadio {
   }
 
   /** The air delivered a packet (from {@linkcode AirRadio}). */
-  hear(packet: Uint8Array): void {
-    if (!this.#radioOn) return;
+  hear(packet: Uint8Array, crcOk = true): void {
+    // A TNC drops frames whose FCS fails; RNode firmware drops LoRa packets with a bad CRC.
+    if (!this.#radioOn || !crcOk) return;
     let frame = packet;
     if (this.#options.rnode) {
       // Reassemble split frames: a split packet is held until its partner comes.

@@ -102,12 +102,13 @@ export class FakeRak3172 implements AirRadio {
   }
 
   /** The air delivered a frame (from {@linkcode AirRadio}). */
-  hear(frame: Uint8Array): void {
+  hear(frame: Uint8Array, crcOk = true): void {
     if (this.precv === 0 || this.#transmitting || this.#rebooting) {
       this.missedFrames++;
       return;
     }
     if (this.precv === 65535) this.precv = 0;
+    if (!crcOk) return void this.#io.say("+EVT:RXP2P RECEIVE ERROR");
     const hex = [...frame].map((b) => b.toString(16).padStart(2, "0").toUpperCase()).join("");
     this.#io.say(`+EVT:RXP2P:-42:9:${hex}`);
   }
