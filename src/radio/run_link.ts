@@ -37,9 +37,14 @@ export const kissSlotTimeMsDefault = 100;
 /**
  * The least latency two KISS TNCs add to a reply, both ways together: each
  * waits a slot on a clear channel and keys up for TXDELAY before its frames.
+ * AX.25 TNCs (a callsign or channel-access parameters are configured) are
+ * assumed to use Dire Wolf's defaults unless told; RNodes (raw frames) add
+ * no fixed latency the timers need to start from.
  */
 export function kissLatencyMs(settings: LinkSettings): number {
-  const tnc = (settings.options["tnc"] ?? {}) as { txDelayMs?: number; slotTimeMs?: number };
+  const o = settings.options;
+  if (o["callsign"] === undefined && o["tnc"] === undefined) return 0;
+  const tnc = (o["tnc"] ?? {}) as { txDelayMs?: number; slotTimeMs?: number };
   return 2 * ((tnc.txDelayMs ?? kissTxDelayMsDefault) + (tnc.slotTimeMs ?? kissSlotTimeMsDefault));
 }
 

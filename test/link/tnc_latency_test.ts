@@ -4,6 +4,8 @@ import { RadioChannel } from "../../hw/emulator/radio_channel.ts";
 import { SimClock } from "../../hw/emulator/sim_clock.ts";
 import { TncStation } from "../../hw/emulator/tnc_station.ts";
 import { Pair } from "./_scenario.ts";
+import { kissLatencyMs } from "../../src/radio/run_link.ts";
+import type { LinkSettings } from "../../src/config/ferry_links.ts";
 
 // A KISS TNC at 1200 bit/s as Dire Wolf is set up by default: 300 ms TXDELAY,
 // persistence 63 (a free slot is taken with probability 1/4), 100 ms slots.
@@ -122,4 +124,14 @@ Deno.test("through lossy KISS TNCs every retransmission answers a frame really l
   } finally {
     await pair.cleanup();
   }
+});
+
+Deno.test("ferry link derives the TNCs' least latency from the KISS options", () => {
+  const settings = (options: Record<string, unknown>) => ({ options }) as unknown as LinkSettings;
+  assertEquals(kissLatencyMs(settings({ callsign: "N0CALL" })), 2 * (300 + 100));
+  assertEquals(
+    kissLatencyMs(settings({ callsign: "N0CALL", tnc: { txDelayMs: 200, slotTimeMs: 50 } })),
+    500,
+  );
+  assertEquals(kissLatencyMs(settings({})), 0, "an RNode (raw frames) adds no fixed latency");
 });
