@@ -2,7 +2,8 @@
 # Installs what ferry's tests, demo and benchmarks need, when it is missing:
 #   - Deno 2.9.6 from the npm registry, into .tools/ (no download host needed)
 #   - Debian packages: nncp, filespooler, socat, mosquitto, time, zstd, util-linux,
-#     clang and lld (to check that the committed WebAssembly is rebuilt from its C)
+#     clang and lld (to check that the committed WebAssembly is rebuilt from its C),
+#     direwolf (the KISS/AX.25 link test runs two real Dire Wolf soft modems)
 # Safe to run again; prints the Deno binary path on its last line.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +27,7 @@ command -v zstd >/dev/null 2>&1 || need+=(zstd)
 command -v mkfs.ext4 >/dev/null 2>&1 || need+=(e2fsprogs)
 command -v losetup >/dev/null 2>&1 || need+=(mount)
 command -v clang >/dev/null 2>&1 || need+=(clang)
+command -v direwolf >/dev/null 2>&1 || need+=(direwolf)
 command -v wasm-ld >/dev/null 2>&1 || need+=(lld)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
