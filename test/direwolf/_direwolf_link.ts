@@ -67,7 +67,7 @@ export function lastEvent(text: string, event: string): LinkDone | null {
 export async function runDirewolfLink(
   root: string,
   files: LinkFile[],
-  options: { noiseSigma?: number; seed?: number; maxSec?: number } = {},
+  options: { noiseSigma?: number; seed?: number; maxSec?: number; debug?: boolean } = {},
 ): Promise<DirewolfLinkResult> {
   const nodes = await setupNodes(root, ["alice", "bob"]);
   for (const f of files) {
@@ -127,6 +127,7 @@ export async function runDirewolfLink(
         stdin: "null",
         stdout: "null",
         stderr: "piped",
+        ...(options.debug ? { env: { FERRY_DEBUG: "1" } } : {}),
       }).spawn();
     };
     const read = async (who: "alice" | "bob", child: Deno.ChildProcess) => {
@@ -135,6 +136,11 @@ export async function runDirewolfLink(
       for await (const chunk of child.stderr) {
         const text = decoder.decode(chunk, { stream: true });
         stderr[who] += text;
+        if (options.debug) {
+          const at = ((performance.now() - t0) / 1000).toFixed(2);
+          const stamped = text.split("\n").map((l) => (l ? `${at} ${l}` : l)).join("\n");
+          await Deno.writeTextFile(`${root}/ferry-${who}.log`, stamped, { append: true });
+        }
         partial += text;
         const lines = partial.split("\n");
         partial = lines.pop() ?? "";

@@ -25,7 +25,10 @@ export const direwolfSampleRate = 22050;
 const relayTickMs = 10;
 /** Samples per UDP datagram at most (Dire Wolf reads up to 2 KB a datagram). */
 const datagramSamplesMax = 512;
-/** Audio held in the relay at most per direction, bytes (about 45 s). */
+/**
+ * Audio held in the relay at most per direction, bytes (about 45 s at 22050 Hz); beyond it the
+ * relay stops reading the FIFO, so Dire Wolf's writes wait (nothing is dropped).
+ */
 const relayQueueBytesMax = 2_000_000;
 /** Bound on waiting for a Dire Wolf to listen on its KISS port, ms. */
 const startTimeoutMs = 15_000;
@@ -57,8 +60,8 @@ export interface RelayStats {
   transmittedSamples: Record<"a" | "b", number>;
   /** Samples delivered to each Dire Wolf (audio and silence). */
   deliveredSamples: Record<"a" | "b", number>;
-  /** Audio dropped because the relay queue was full, bytes. */
-  droppedBytes: number;
+  /** Times the relay queue was full and the relay stopped reading a Dire Wolf's audio. */
+  pushedBack: number;
 }
 
 async function freePort(transport: "tcp" | "udp"): Promise<number> {
@@ -95,7 +98,7 @@ export class DirewolfPair {
   readonly stats: RelayStats = {
     transmittedSamples: { a: 0, b: 0 },
     deliveredSamples: { a: 0, b: 0 },
-    droppedBytes: 0,
+    pushedBack: 0,
   };
   readonly #children: Deno.ChildProcess[] = [];
   readonly #fifos: Deno.FsFile[] = [];
@@ -228,9 +231,11 @@ export class DirewolfPair {
         if (odd !== null) chunk = new Uint8Array([odd, ...chunk]);
         odd = chunk.length % 2 ? chunk[chunk.length - 1]! : null;
         if (odd !== null) chunk = chunk.slice(0, -1);
-        if (this.#queuedBytes[from] + chunk.length > relayQueueBytesMax) {
-          this.stats.droppedBytes += chunk.length;
-          continue;
+        // Dire Wolf writes a whole transmission at once (the null device does not pace it): when
+        // the queue is full, stop reading and let the FIFO push back on Dire Wolf.
+        if (this.#queuedBytes[from] + chunk.length > relayQueueBytesMax) this.stats.pushedBack++;
+        while (this.#queuedBytes[from] + chunk.length > relayQueueBytesMax && !this.#stopped) {
+          await new Promise((r) => setTimeout(r, relayTickMs * 5));
         }
         this.stats.transmittedSamples[from] += chunk.length / 2;
         this.#queues[from].push(chunk);
