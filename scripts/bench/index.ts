@@ -13,6 +13,7 @@ import { run as link } from "./link.ts";
 import { run as node } from "./node.ts";
 import { run as mediaXfer } from "./media_xfer.ts";
 import { run as agent } from "./agent.ts";
+import { run as direwolf } from "./direwolf.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
@@ -28,4 +29,5 @@ export const SECTIONS: [string, Section][] = [
   ["node", node],
   ["media_xfer", mediaXfer],
   ["agent", agent],
+  ["direwolf", direwolf],
 ];
