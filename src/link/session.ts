@@ -246,7 +246,11 @@ export class LinkSession {
       return;
     }
     this.stats.framesReceived++;
-    this.timer.onFrame(frame.rem, this.airtime.frameMs(got.length + this.link.overheadBytes));
+    // Sent before the peer heard this side's latest turn (still in a TNC's queue): its
+    // contents count, but it does not pass the turn here.
+    const stale = !this.timer.lingering && this.timer.stale(frame.rem);
+    if (stale) this.stats.staleFrames++;
+    else this.timer.onFrame(frame.rem, this.airtime.frameMs(got.length + this.link.overheadBytes));
     if (this.timer.lingering) {
       // The peer did not hear the BYE: answer once its turn is over.
       this.myTurn = frame.rem === 0;
@@ -260,7 +264,7 @@ export class LinkSession {
       this.stats.framesDropped++;
       this.log.debug("link-frame-before-hello", { kind: frame.kind });
     }
-    if (frame.rem === 0) this.myTurn = true;
+    if (frame.rem === 0 && !stale) this.myTurn = true;
   }
 
   #expired(): void {

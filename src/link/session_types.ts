@@ -88,6 +88,8 @@ export interface LinkStats {
   turnTimeouts: number;
   /** Turns this side passed to the peer (turnarounds). */
   turns: number;
+  /** Frames that predated this side's latest turn (a TNC still held it): no turn taken on them. */
+  staleFrames: number;
   /** The turn timer's measured estimates (at the end of the session). */
   timer: TimerEstimates | null;
   startedAtMs: number;
@@ -139,6 +141,7 @@ export function emptyStats(nowMs: number): LinkStats {
     budgetWaitMs: 0,
     turnTimeouts: 0,
     turns: 0,
+    staleFrames: 0,
     timer: null,
     startedAtMs: nowMs,
     endedAtMs: nowMs,

@@ -16,6 +16,11 @@
  *   unanswered turns in a row the peer is gone.
  * - After an idle BYE, this side lingers to repeat the BYE if the peer
  *   did not hear it.
+ * - A frame that arrives while this side's own turn cannot yet be on the
+ *   air in full (a TNC still holds it, or waits for the peer's carrier to
+ *   end) was sent before the peer heard that turn: it is stale. Its
+ *   contents count, but it neither passes the turn here nor counts as the
+ *   reply, so a repeated turn never leaves both sides taking turns at once.
  * @module
  */
 
@@ -60,6 +65,9 @@ export class TurnTimer {
   #lastRem = -1;
   /** Replies not to sample: after a repeated turn, a reply may answer either copy (Karn). */
   #skipSamples = 0;
+  /** Until when this side's latest turn may still be going out, ms (0: nothing pending). */
+  #ownOnAirUntilMs = 0;
+  #expectFirstMs = 0;
 
   /** Starts waiting for the peer's first frame (relevant to the side that does not start). */
   constructor(
@@ -91,9 +99,29 @@ export class TurnTimer {
     this.#passedAtMs = now;
     this.#queuedMs = Math.max(0, queuedMs);
     this.#peerHeld = peerHoldMs > 0;
-    const first = expectControlFirst ? d.controlFrameMs : d.dataFrameMs;
+    this.#ownOnAirUntilMs = now + this.#queuedMs;
+    const first = this.#expectFirstMs = expectControlFirst ? d.controlFrameMs : d.dataFrameMs;
     this.deadlineMs = now + this.#queuedMs + first + this.reply.timeoutMs + peerHoldMs +
       this.#extraMs();
+  }
+
+  /**
+   * True when a frame arriving now (`rem` more follow) predates this side's
+   * latest turn: that turn is not fully on the air yet. The peer is still
+   * transmitting for `rem` frames, so this side's frames go out after
+   * those: the stale window and the reply deadline move on accordingly.
+   */
+  stale(rem: number): boolean {
+    const now = this.clock.now();
+    if (this.#passedAtMs === null || now >= this.#ownOnAirUntilMs) return false;
+    const peerRestMs = rem * (this.derived.dataFrameMs + (this.gap.srttMs ?? 0));
+    this.#ownOnAirUntilMs = Math.max(this.#ownOnAirUntilMs, now + peerRestMs + this.#queuedMs);
+    this.#queuedMs = this.#ownOnAirUntilMs - this.#passedAtMs;
+    this.deadlineMs = Math.max(
+      this.deadlineMs,
+      this.#ownOnAirUntilMs + this.#expectFirstMs + this.reply.timeoutMs + this.#extraMs(),
+    );
+    return true;
   }
 
   /** A frame came; `rem` more frames follow in the peer's turn; `frameMs` is its airtime. */
@@ -138,6 +166,7 @@ export class TurnTimer {
     this.lingering = true;
     this.#waitingFor = "reply";
     this.#passedAtMs = null;
+    this.#ownOnAirUntilMs = 0;
     let ms = 0;
     for (let retry = 0; retry < lingerRetries; retry++) {
       ms += d.dataFrameMs + this.reply.timeoutMs + d.controlFrameMs + l.turnaroundMs +

@@ -23,6 +23,8 @@ import { Prng } from "../../hw/emulator/prng.ts";
 export const direwolfSampleRate = 22050;
 /** Relay tick: samples go out at least this often, ms. */
 const relayTickMs = 10;
+/** Samples sent at once after the relay fell behind (4 s: within Linux's default UDP buffer). */
+const catchUpSamplesMax = 4 * direwolfSampleRate;
 /** Samples per UDP datagram at most (Dire Wolf reads up to 2 KB a datagram). */
 const datagramSamplesMax = 512;
 /**
@@ -211,7 +213,9 @@ export class DirewolfPair {
       for (const from of ["a", "b"] as const) {
         const to = from === "a" ? "b" : "a";
         let n = due - sent[from];
-        if (n > direwolfSampleRate) n = direwolfSampleRate; // fell far behind: do not flood
+        // After a stall the relay catches up at once (within the UDP receive buffer), so Dire
+        // Wolf hears every sample; only past catchUpSamplesMax is audio skipped.
+        if (n > catchUpSamplesMax) n = catchUpSamplesMax;
         if (n <= 0) continue;
         sent[from] = due;
         this.#deliver(from, to, n);

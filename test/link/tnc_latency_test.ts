@@ -135,3 +135,34 @@ Deno.test("ferry link derives the TNCs' least latency from the KISS options", ()
   );
   assertEquals(kissLatencyMs(settings({})), 0, "an RNode (raw frames) adds no fixed latency");
 });
+
+Deno.test("a frame sent before the peer heard this side's queued turn does not pass the turn (no doubled turns)", async () => {
+  // Seed 3 at 10 % loss once made both sides take turns at once: each answered the other's
+  // repeated turn, every burst went out twice and the session ended with the peer lost.
+  const pair = await Pair.create({
+    seed: 3,
+    bitsPerSecond: 1200,
+    mtu: 256,
+    tnc: direwolfLike,
+    limits,
+    loss: { kind: "independent", p: 0.1 },
+  });
+  try {
+    const big = await pair.queue(pair.a, 16_384, 1);
+    await pair.queue(pair.a, 40, 2, 1);
+    await pair.queue(pair.b, 17, 4, 1);
+    const [a, b] = await pair.clock.run(
+      Promise.all([pair.session(pair.a).run(), pair.session(pair.b).run()]),
+    );
+    assertEquals([a.reason, b.reason], ["idle", "idle"]);
+    assertEquals(await pair.inbound(pair.b, big.id), big.bytes);
+    const lost = pair.radio.transmissions.filter((t) => t.from === "a" && t.fate !== "delivered");
+    assert(
+      a.stats.retransmittedFrames <= lost.length,
+      `${a.stats.retransmittedFrames} frames sent again, ${lost.length} lost`,
+    );
+    assert(a.stats.staleFrames + b.stats.staleFrames > 0, "stale frames were seen and set aside");
+  } finally {
+    await pair.cleanup();
+  }
+});
