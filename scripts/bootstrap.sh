@@ -2,7 +2,8 @@
 # Installs what ferry's tests, demo and benchmarks need, when it is missing:
 #   - Deno 2.9.6 from the npm registry, into .tools/ (no download host needed)
 #   - Debian packages: nncp, filespooler, socat, mosquitto, time, zstd, util-linux, strace,
-#     clang and lld (to check that the committed WebAssembly is rebuilt from its C),
+#     openssl, clang and lld (to check that the committed WebAssembly is rebuilt from its C),
+#     direwolf (the KISS/AX.25 link test runs two real Dire Wolf soft modems),
 #     and for the Debian packages and their tests: dpkg-dev, binutils, lintian,
 #     systemd (systemd-analyze), qemu-user with the arm64 C and GCC runtime libraries
 # Safe to run again; prints the Deno binary path on its last line.
@@ -31,6 +32,7 @@ command -v losetup >/dev/null 2>&1 || need+=(mount)
 command -v strace >/dev/null 2>&1 || need+=(strace)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v clang >/dev/null 2>&1 || need+=(clang)
+command -v direwolf >/dev/null 2>&1 || need+=(direwolf)
 command -v wasm-ld >/dev/null 2>&1 || need+=(lld)
 command -v dpkg-deb >/dev/null 2>&1 && command -v dpkg-architecture >/dev/null 2>&1 || need+=(dpkg-dev)
 command -v readelf >/dev/null 2>&1 && command -v objdump >/dev/null 2>&1 || need+=(binutils)

@@ -28,4 +28,5 @@ export {
   type Side,
   type Transmission,
 } from "./radio_channel.ts";
+export { type TncLatency, TncStation } from "./tnc_station.ts";
 export { SimClock, type SimRunOptions, SimulationStalledError } from "./sim_clock.ts";

@@ -173,11 +173,15 @@ export class RadioChannel {
     return this.#stations[side].history.at(-1)?.endMs ?? -Infinity;
   }
 
-  /** @internal Starts a transmission; returns its duration in ms. */
-  transmit(from: Side, frame: Uint8Array): number {
+  /**
+   * @internal Starts a transmission; returns its duration in ms. `leadMs`
+   * is keyed carrier before the frame (a TNC's TXDELAY): the air is busy,
+   * the frame arrives that much later.
+   */
+  transmit(from: Side, frame: Uint8Array, leadMs = 0): number {
     const o = this.#o;
     const now = o.clock.now();
-    const duration = o.airtimeMs(frame.length);
+    const duration = leadMs + o.airtimeMs(frame.length);
     const sender = this.#stations[from];
     sender.history.push({ startMs: now, endMs: now + duration });
     if (sender.history.length > txHistoryMax) sender.history.shift();

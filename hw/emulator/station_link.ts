@@ -22,7 +22,12 @@ export class StationLink implements FrameLink {
   }
 
   /** Transmits a frame; resolves when its airtime is over. */
-  async send(frame: Uint8Array, signal?: AbortSignal): Promise<void> {
+  send(frame: Uint8Array, signal?: AbortSignal): Promise<void> {
+    return this.sendKeyed(frame, 0, signal);
+  }
+
+  /** Transmits a frame after `leadMs` of keyed carrier (TXDELAY); resolves at its end. */
+  async sendKeyed(frame: Uint8Array, leadMs: number, signal?: AbortSignal): Promise<void> {
     if (this.closed) throw new LinkClosedError(`Emulated station ${this.side} is closed`);
     if (this.#sending) {
       throw new OverlappingWriteError(`Emulated station ${this.side}: send while sending`);
@@ -36,7 +41,7 @@ export class StationLink implements FrameLink {
       // A reopened link shares the radio: it waits for a frame still on the air.
       const busy = this.channel.busyUntilMs(this.side) - this.channel.options.clock.now();
       if (busy > 0) await this.channel.options.clock.sleep(busy, signal);
-      const duration = this.channel.transmit(this.side, frame);
+      const duration = this.channel.transmit(this.side, frame, leadMs);
       await this.channel.options.clock.sleep(duration, signal);
     } finally {
       this.#sending = false;

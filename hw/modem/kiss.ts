@@ -5,6 +5,15 @@
  * control) are ignored. The driver never sends TNC command-mode strings
  * (`KISS ON`, ...): the TNC must already be in KISS mode.
  *
+ * With a `callsign`, every frame travels as the information field of an
+ * AX.25 UI frame (see `ax25.ts`): Dire Wolf and hardware TNCs drop KISS
+ * data that is not AX.25. Received frames that are not ferry UI frames
+ * (other stations, APRS, connected mode) are counted and dropped quietly.
+ * Without a callsign frames go raw, as RNode firmware expects.
+ *
+ * Channel-access parameters (`tnc`: TXDELAY, persistence, slot time, TX
+ * tail, full duplex) are sent as KISS commands 1-5 when the driver opens.
+ *
  * `send()` resolves when the frame has been handed to the TNC, not when it
  * has been transmitted: KISS has no transmit-done report.
  * @module
@@ -22,10 +31,21 @@ import { ModemProtocolError, ModemRejectedError, ModemTimeoutError } from "./err
 import { FrameQueue, receiveQueueFramesDefault } from "./_frame_queue.ts";
 import { encodeKiss, KissDecoder } from "./kiss_codec.ts";
 import {
+  ax25HeaderBytes,
+  type Ax25Ignore,
+  type Callsign,
+  encodeUi,
+  formatCallsign,
+  parseCallsign,
+  unwrapUi,
+} from "./ax25.ts";
+import {
+  kissAx25MtuDefault,
   kissCommandTimeoutMsDefault,
   kissMtuDefault,
   type KissOptions,
   kissReceiveFrameBytesMax,
+  type TncParameters,
 } from "./kiss_options.ts";
 import { checkFrame, type ModemStats, newStats } from "./_stats.ts";
 
@@ -44,6 +64,27 @@ export const RNODE = {
   DETECT_RESP: 0x46,
 } as const;
 
+/** KISS commands for the TNC's channel access (KA9Q/K3MC KISS). */
+export const KISS_PARAM = {
+  TXDELAY: 0x01,
+  PERSISTENCE: 0x02,
+  SLOTTIME: 0x03,
+  TXTAIL: 0x04,
+  FULLDUPLEX: 0x05,
+} as const;
+
+/** Channel-access parameters as KISS command frames ([command, value]), in 10 ms units. */
+export function tncParameterFrames(t: TncParameters): [number, number][] {
+  const tens = (ms: number) => Math.min(255, Math.round(ms / 10));
+  const out: [number, number][] = [];
+  if (t.txDelayMs !== undefined) out.push([KISS_PARAM.TXDELAY, tens(t.txDelayMs)]);
+  if (t.persistence !== undefined) out.push([KISS_PARAM.PERSISTENCE, t.persistence]);
+  if (t.slotTimeMs !== undefined) out.push([KISS_PARAM.SLOTTIME, tens(t.slotTimeMs)]);
+  if (t.txTailMs !== undefined) out.push([KISS_PARAM.TXTAIL, tens(t.txTailMs)]);
+  if (t.fullDuplex !== undefined) out.push([KISS_PARAM.FULLDUPLEX, t.fullDuplex ? 1 : 0]);
+  return out;
+}
+
 interface Awaiting {
   command: number;
   resolve(payload: Uint8Array): void;
@@ -55,6 +96,10 @@ export class Kiss implements FrameLink {
   readonly mtu: number;
   /** Counters for status pages. */
   readonly stats: ModemStats = newStats();
+  /** Received frames dropped because they were not ferry's, by reason (AX.25 mode). */
+  readonly ignored: Partial<Record<Ax25Ignore, number>> = {};
+  /** The station callsign (AX.25 mode), or null (raw frames). */
+  readonly callsign: Callsign | null;
   readonly #port: ByteLink;
   readonly #dataCommand: number;
   readonly #queue: FrameQueue;
@@ -69,7 +114,15 @@ export class Kiss implements FrameLink {
   /** @internal Use {@linkcode openKiss}. */
   constructor(port: ByteLink, options: KissOptions, clock: Clock, log: Logger) {
     this.#port = port;
-    this.mtu = options.mtu ?? kissMtuDefault;
+    this.callsign = options.callsign !== undefined ? parseCallsign(options.callsign) : null;
+    this.mtu = this.callsign
+      ? (options.mtu ?? kissAx25MtuDefault) - ax25HeaderBytes
+      : options.mtu ?? kissMtuDefault;
+    if (this.mtu < 1) {
+      throw new RangeError(
+        `kiss: mtu ${options.mtu} leaves no room after the ${ax25HeaderBytes}-byte AX.25 header`,
+      );
+    }
     this.#dataCommand = (options.port ?? 0) << 4;
     this.#clock = clock;
     this.#log = log;
@@ -80,6 +133,13 @@ export class Kiss implements FrameLink {
   /** @internal Starts reading; configures an RNode when asked. */
   async init(options: KissOptions): Promise<void> {
     this.#loop = this.#readLoop();
+    if (options.tnc && options.rnode) {
+      throw new RangeError("kiss: tnc parameters and rnode settings exclude each other");
+    }
+    const port = (options.port ?? 0) << 4;
+    for (const [command, value] of tncParameterFrames(options.tnc ?? {})) {
+      await this.#port.write(encodeKiss(port | command, new Uint8Array([value])));
+    }
     const r = options.rnode;
     if (r) {
       const ms = options.commandTimeoutMs ?? kissCommandTimeoutMsDefault;
@@ -114,7 +174,13 @@ export class Kiss implements FrameLink {
         }
       }
     }
-    this.#log.info("modem-open", { modem: MODEM, mtu: this.mtu, rnode: r !== undefined });
+    this.#log.info("modem-open", {
+      modem: MODEM,
+      mtu: this.mtu,
+      rnode: r !== undefined,
+      callsign: this.callsign ? formatCallsign(this.callsign) : undefined,
+      tnc: options.tnc ? JSON.stringify(options.tnc) : undefined,
+    });
   }
 
   async #command(command: number, value: number[], timeoutMs: number): Promise<Uint8Array> {
@@ -145,7 +211,8 @@ export class Kiss implements FrameLink {
     if (this.#closed) throw new LinkClosedError("kiss: the link is closed (closed or unplugged)");
     this.#sending = true;
     try {
-      await this.#port.write(encodeKiss(this.#dataCommand, frame), signal);
+      const body = this.callsign ? encodeUi(this.callsign, frame) : frame;
+      await this.#port.write(encodeKiss(this.#dataCommand, body), signal);
       this.stats.framesSent++;
     } catch (err) {
       this.stats.sendFailures++;
@@ -190,6 +257,16 @@ export class Kiss implements FrameLink {
     if (this.#awaiting?.command === command) return this.#awaiting.resolve(payload);
     if (command === this.#dataCommand) {
       if (payload.length === 0) return;
+      if (this.callsign) {
+        const got = unwrapUi(payload, this.callsign);
+        if ("ignored" in got) {
+          this.ignored[got.ignored] = (this.ignored[got.ignored] ?? 0) + 1;
+          this.stats.linesIgnored++;
+          this.#log.debug("modem-rx-ignored", { modem: MODEM, reason: got.ignored });
+          return;
+        }
+        payload = got.info;
+      }
       this.stats.framesReceived++;
       if (!this.#queue.push(payload)) {
         this.stats.framesDropped++;

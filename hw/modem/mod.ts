@@ -7,7 +7,7 @@
  * |---|---|---|---|---|
  * | `cable` | bytes (the port itself) | - | handed to the kernel | any |
  * | `ebyte` | bytes, paced per air packet | - | last packet handed to the module | 9600 default |
- * | `kiss` | frames | 254 (option `mtu`) | handed to the TNC | 115200 (RNode) |
+ * | `kiss` | frames | 254 raw (RNode), 256 with a `callsign` (AX.25 UI frames of 272 bytes; option `mtu`) | handed to the TNC | 115200 (RNode) |
  * | `rn2483` | frames | 255 | at `radio_tx_ok` (end of transmission) | 57600 |
  * | `rak3172` | frames | 255 | at `+EVT:TXP2P DONE` (end of transmission) | 115200 |
  *

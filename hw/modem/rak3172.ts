@@ -7,7 +7,8 @@
  * `AT+NWM=0` (the module reboots: the driver probes `AT` until it is back),
  * `AT+P2P=freq:sf:bw:cr:preamble:power`, then `AT+PRECV=65534` (listen
  * until stopped) or `65533` (listen and allow sending). Frames arrive as
- * `+EVT:RXP2P:<rssi>:<snr>:<hex>`. `send()` issues `AT+PSEND=<hex>`,
+ * `+EVT:RXP2P:<rssi>:<snr>:<hex>` (older RUI3 releases: `+EVT:RXP2P, RSSI
+ * <rssi>, SNR <snr>` then `+EVT:<hex>`). `send()` issues `AT+PSEND=<hex>`,
  * expects `OK` and resolves on `+EVT:TXP2P DONE`: at the end of
  * transmission.
  * @module
@@ -41,6 +42,9 @@ type Result = { ok: true } | { ok: false; code: string };
 const result = (l: string): Result | undefined =>
   l === "OK" ? { ok: true } : /^AT_[A-Z_]+$/.test(l) ? { ok: false, code: l } : undefined;
 const rxEvent = /^\+EVT:RXP2P:(-?\d+):(-?\d+):(\S*)$/;
+/** Older RUI3 releases: a header line, then `+EVT:<hex>` on the next line. */
+const legacyRxHeader = /^\+EVT:RXP2P, RSSI (-?\d+), SNR (-?\d+)$/;
+const legacyRxData = /^\+EVT:([0-9A-Fa-f]*)$/;
 
 /** A RUI3 module in P2P mode as a frame link. Create with {@linkcode openRak3172}. */
 export class Rak3172 extends AsciiRadio {
@@ -49,6 +53,8 @@ export class Rak3172 extends AsciiRadio {
   /** SNR of the last received frame, in dB. */
   lastSnr = 0;
   readonly #options: Rak3172Options;
+  /** An older firmware's `+EVT:RXP2P, RSSI ..., SNR ...` came: the next `+EVT:<hex>` is the frame. */
+  #legacyPending = false;
 
   /** @internal Use {@linkcode openRak3172}. */
   constructor(port: ByteLink, options: Rak3172Options, clock: Clock, log: Logger) {
@@ -213,6 +219,19 @@ export class Rak3172 extends AsciiRadio {
       this.lastRssi = Number(rx[1]);
       this.lastSnr = Number(rx[2]);
       this.deliverHex(rx[3] ?? "");
+      return;
+    }
+    const header = legacyRxHeader.exec(line);
+    if (header) {
+      this.lastRssi = Number(header[1]);
+      this.lastSnr = Number(header[2]);
+      this.#legacyPending = true;
+      return;
+    }
+    const data = this.#legacyPending ? legacyRxData.exec(line) : null;
+    this.#legacyPending = false;
+    if (data) {
+      this.deliverHex(data[1] ?? "");
       return;
     }
     if (line.startsWith("+EVT:RXP2P RECEIVE")) {

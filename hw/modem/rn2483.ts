@@ -18,6 +18,11 @@ import { AsciiRadio, openAsciiRadio } from "./_ascii_radio.ts";
 import { ModemBusyError, ModemProtocolError, ModemRejectedError, ModemTxError } from "./errors.ts";
 import { toHex } from "./_hex.ts";
 import { loraAirtimeMs } from "./lora_airtime.ts";
+
+/** `mac pause` attempts while the LoRaWAN stack answers 0 (busy). */
+export const rn2483MacPauseTriesMax = 10;
+/** Wait between those attempts, ms. */
+export const rn2483MacPauseRetryMs = 500;
 import {
   rn2483CommandTimeoutMsDefault,
   rn2483FrameBytesMax,
@@ -81,20 +86,36 @@ export class Rn2483 extends AsciiRadio {
     this.#rxStop = o.rxStop ?? this.#rxStop;
     // A previous run may have left the radio listening: `radio set` would answer busy.
     if (this.#rxStop) await this.channel.request("radio rxstop", answer, this.#commandMs);
-    if (o.macPause ?? true) {
-      const paused = await this.channel.request(
-        "mac pause",
-        (l) => (/^\d+$/.test(l) ? "ok" : plainAnswer(l)),
-        this.#commandMs,
-      );
-      if (paused !== "ok") this.#refused("mac pause", paused);
-    }
+    if (o.macPause ?? true) await this.#macPause();
     for (const command of o.radio ? rn2483RadioCommands(o.radio) : []) {
       const got = await this.channel.request(command, plainAnswer, this.#commandMs);
       if (got !== "ok") this.#refused(command, got);
     }
     await this.exclusive(() => this.arm());
     this.log.info("modem-open", { modem: this.modem, version: this.version, rxstop: this.#rxStop });
+  }
+
+  /**
+   * `mac pause` answers how long the LoRaWAN stack stays paused, or 0 when
+   * the stack is busy and cannot be paused: then it is asked again.
+   */
+  async #macPause(): Promise<void> {
+    for (let attempt = 1; attempt <= rn2483MacPauseTriesMax; attempt++) {
+      const paused = await this.channel.request(
+        "mac pause",
+        (l) => (/^\d+$/.test(l) ? l : plainAnswer(l)),
+        this.#commandMs,
+      );
+      if (!/^\d+$/.test(paused)) this.#refused("mac pause", paused as Answer);
+      if (paused !== "0") return;
+      this.log.debug("modem-mac-busy", { modem: this.modem, attempt });
+      await this.clock.sleep(rn2483MacPauseRetryMs);
+    }
+    throw new ModemBusyError(
+      this.modem,
+      `rn2483: mac pause answered 0 ${rn2483MacPauseTriesMax} times: the LoRaWAN stack stays busy (a join or uplink in progress?)`,
+      "mac pause",
+    );
   }
 
   async #checkVersion(): Promise<void> {

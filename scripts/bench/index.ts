@@ -19,6 +19,7 @@ import { run as reass } from "./reass.ts";
 import { run as online } from "./online.ts";
 import { run as footprint } from "./footprint.ts";
 import { run as mqtt } from "./mqtt.ts";
+import { run as direwolf } from "./direwolf.ts";
 
 /** A named benchmark section. */
 export type Section = (ctx: BenchContext) => Promise<BenchTable[]>;
@@ -52,4 +53,5 @@ export const SECTIONS: [string, Section][] = [
   ["online", online],
   ["footprint", footprint],
   ["mqtt", mqtt],
+  ["direwolf", direwolf],
 ];

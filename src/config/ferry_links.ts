@@ -27,6 +27,7 @@ import {
   type ModemKind,
 } from "../../hw/modem/mod.ts";
 import { checkBaudRate } from "../../hw/serial/termios.ts";
+import { parseCallsign } from "../../hw/modem/ax25.ts";
 import { type IssueList, joinPath } from "./issues.ts";
 import { parseWindows } from "../agent/schedule.ts";
 import {
@@ -72,6 +73,7 @@ const KEYS = [
   "node",
   "port",
   "modem",
+  "callsign",
   "baud",
   "options",
   "lora",
@@ -121,6 +123,22 @@ export function readLinks(issues: IssueList, section: Obj, known: Set<string>): 
             .options as Record<string, unknown>;
         } catch (err) {
           issues.error(joinPath(iat, "options"), (err as Error).message);
+        }
+      }
+    }
+    const callsign = readStr(issues, item, "callsign", iat);
+    if (callsign !== undefined && modem !== undefined) {
+      if (modem !== "kiss") {
+        issues.error(
+          joinPath(iat, "callsign"),
+          `only KISS TNCs frame with AX.25; remove it or use modem: kiss (not ${modem})`,
+        );
+      } else {
+        try {
+          parseCallsign(callsign);
+          options = { ...options, callsign };
+        } catch (err) {
+          issues.error(joinPath(iat, "callsign"), (err as Error).message);
         }
       }
     }

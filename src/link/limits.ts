@@ -38,6 +38,14 @@ export interface LinkLimits {
   turnGuardMs: number;
   /** Time the peer may spend on a turn's work (syncs, verifying a packet) before answering, ms. */
   processingMs: number;
+  /**
+   * Least latency of the modems on top of airtime, both ways together (two
+   * TNCs' TXDELAY and slot time), ms: the measured reply timeout never goes
+   * below the model plus this, and starts at the model plus twice this.
+   */
+  linkLatencyMs: number;
+  /** Upper bound of the measured reply timeout, back-off included, ms. */
+  replyTimeoutMsMax: number;
   /** Random extra wait before a repeated turn, against repeated collisions, ms. */
   retryJitterMs: number;
   /** Unanswered turns in a row before the peer counts as gone. */
@@ -76,6 +84,8 @@ export const linkLimitsDefault: Readonly<LinkLimits> = {
   turnaroundMs: 60,
   turnGuardMs: 100,
   processingMs: 500,
+  linkLatencyMs: 0,
+  replyTimeoutMsMax: 120_000,
   retryJitterMs: 200,
   turnRetriesMax: 8,
   stallTurnsMax: 64,

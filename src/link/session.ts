@@ -74,6 +74,8 @@ export class LinkSession {
   /** Quiet rounds while both sides are idle, and the end of this side's announced quiet wait. */
   idleRounds = 0;
   idleHoldUntilMs = 0;
+  /** When this side's latest turn started going out, and its modelled airtime. */
+  turnSent: { startMs: number; airtimeMs: number } | null = null;
   readonly #waiter: FrameWaiter;
   #end: EndReason | null = null;
   readonly #progress = new ProgressWatch();
@@ -156,6 +158,7 @@ export class LinkSession {
       await this.receiver.close(!aborted); // a killed process would not flush either
     }
     this.stats.endedAtMs = this.clock.now();
+    this.stats.timer = this.timer.estimates();
     o.onStatus?.(status);
     const reason = this.#end ?? "aborted";
     this.log.info("link-session-end", {
@@ -208,7 +211,17 @@ export class LinkSession {
       this.#end = "stalled";
     }
     this.myTurn = false;
-    this.timer.afterMyTurn(turn.expectControlFirst, this.peerHoldMs);
+    this.stats.turns++;
+    // With a modem that takes frames before they are on the air (KISS), part of the
+    // turn's airtime is still ahead: the reply cannot come before it is over.
+    const sent = this.turnSent;
+    const queued = sent ? sent.airtimeMs - (this.clock.now() - sent.startMs) : 0;
+    this.timer.afterMyTurn(turn.expectControlFirst, this.peerHoldMs, queued);
+    this.log.debug("link-turn-passed", {
+      queuedMs: Math.round(queued),
+      waitMs: Math.round(this.timer.deadlineMs - this.clock.now()),
+      replyTimeoutMs: Math.round(this.timer.reply.timeoutMs),
+    });
     this.peerHoldMs = 0;
   }
 
@@ -233,7 +246,11 @@ export class LinkSession {
       return;
     }
     this.stats.framesReceived++;
-    this.timer.onFrame(frame.rem);
+    // Sent before the peer heard this side's latest turn (still in a TNC's queue): its
+    // contents count, but it does not pass the turn here.
+    const stale = !this.timer.lingering && this.timer.stale(frame.rem);
+    if (stale) this.stats.staleFrames++;
+    else this.timer.onFrame(frame.rem, this.airtime.frameMs(got.length + this.link.overheadBytes));
     if (this.timer.lingering) {
       // The peer did not hear the BYE: answer once its turn is over.
       this.myTurn = frame.rem === 0;
@@ -247,7 +264,7 @@ export class LinkSession {
       this.stats.framesDropped++;
       this.log.debug("link-frame-before-hello", { kind: frame.kind });
     }
-    if (frame.rem === 0) this.myTurn = true;
+    if (frame.rem === 0 && !stale) this.myTurn = true;
   }
 
   #expired(): void {

@@ -9,6 +9,7 @@ import type { AirtimeModel } from "./airtime.ts";
 import type { AirtimeBudget } from "./budget.ts";
 import type { CheckedLink } from "./checked_link.ts";
 import type { LinkLimits } from "./limits.ts";
+import type { TimerEstimates } from "./turn_timer.ts";
 import type { LinkStore } from "../store/contract.ts";
 
 /** What starts and ends a session. */
@@ -85,6 +86,12 @@ export interface LinkStats {
   budgetWaitMs: number;
   /** Replies that did not come in time. */
   turnTimeouts: number;
+  /** Turns this side passed to the peer (turnarounds). */
+  turns: number;
+  /** Frames that predated this side's latest turn (a TNC still held it): no turn taken on them. */
+  staleFrames: number;
+  /** The turn timer's measured estimates (at the end of the session). */
+  timer: TimerEstimates | null;
   startedAtMs: number;
   endedAtMs: number;
   /** Clock time of the last packet stored here / confirmed by the peer. */
@@ -133,6 +140,9 @@ export function emptyStats(nowMs: number): LinkStats {
     airtimeMs: 0,
     budgetWaitMs: 0,
     turnTimeouts: 0,
+    turns: 0,
+    staleFrames: 0,
+    timer: null,
     startedAtMs: nowMs,
     endedAtMs: nowMs,
     lastReceivedAtMs: null,

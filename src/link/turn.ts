@@ -80,6 +80,7 @@ export async function sendTurn(
   idle: boolean,
 ): Promise<void> {
   let rem = control.length + data.length - 1;
+  s.turnSent = { startMs: s.clock.now(), airtimeMs: 0 };
   for (const body of control) {
     await sendFrame(s, encodeFrame({ ...body, rem: rem--, idle } as ControlFrame));
   }
@@ -106,6 +107,7 @@ async function sendFrame(s: LinkSession, bytes: Uint8Array): Promise<void> {
   s.stats.framesSent++;
   s.stats.wireBytesSent += wire;
   s.stats.airtimeMs += ms;
+  if (s.turnSent) s.turnSent.airtimeMs += ms;
 }
 
 /** Waits until the budget allows `needMs` of airtime; false if the session deadline comes first. */

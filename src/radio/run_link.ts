@@ -26,6 +26,28 @@ import { openSerialModem } from "../../hw/modem/mod.ts";
 /** Airtime records kept on disk per link (one hour of frames at most). */
 export const airtimeHistoryMax = 20_000;
 
+/** AX.25 header, FCS and one HDLC flag per frame, bytes. */
+export const ax25FrameOverheadBytes = 16 + 2 + 1;
+/** Bits on air per byte with HDLC bit stuffing of random data (one stuffed bit per 62 on average). */
+export const ax25BitsPerByte = 8 * (1 + 1 / 62);
+/** TXDELAY and slot time assumed for a KISS TNC whose parameters are not configured (Dire Wolf's defaults), ms. */
+export const kissTxDelayMsDefault = 300;
+export const kissSlotTimeMsDefault = 100;
+
+/**
+ * The least latency two KISS TNCs add to a reply, both ways together: each
+ * waits a slot on a clear channel and keys up for TXDELAY before its frames.
+ * AX.25 TNCs (a callsign or channel-access parameters are configured) are
+ * assumed to use Dire Wolf's defaults unless told; RNodes (raw frames) add
+ * no fixed latency the timers need to start from.
+ */
+export function kissLatencyMs(settings: LinkSettings): number {
+  const o = settings.options;
+  if (o["callsign"] === undefined && o["tnc"] === undefined) return 0;
+  const tnc = (o["tnc"] ?? {}) as { txDelayMs?: number; slotTimeMs?: number };
+  return 2 * ((tnc.txDelayMs ?? kissTxDelayMsDefault) + (tnc.slotTimeMs ?? kissSlotTimeMsDefault));
+}
+
 /** How a link run ends and what it reports. */
 export interface RunLinkOptions {
   stopWhen: "idle" | "never";
@@ -65,6 +87,7 @@ export async function runConfiguredLink(
   if (!peer) throw new RangeError(`unknown node ${JSON.stringify(settings.node)}`);
   const clock = options.clock ?? systemClock;
   const log = ctx.log.child({ link: settings.node });
+  const ax25 = settings.modem === "kiss" && typeof settings.options["callsign"] === "string";
   const airtime = settings.lora
     ? loraAirtime({
       spreadingFactor: settings.lora.sf,
@@ -74,8 +97,11 @@ export async function runConfiguredLink(
     })
     : bitrateAirtime({
       bitsPerSecond: settings.bitRate,
-      bitsPerByte: settings.modem === "cable" ? 10 : 8,
+      bitsPerByte: settings.modem === "cable" ? 10 : ax25 ? ax25BitsPerByte : 8,
+      // AX.25 over HDLC: the 16-byte header, the 2-byte FCS and a flag on air per frame.
+      ...(ax25 ? { frameOverheadMs: (ax25FrameOverheadBytes * 8 * 1000) / settings.bitRate } : {}),
     });
+  const limits = settings.modem === "kiss" ? { linkLatencyMs: kissLatencyMs(settings) } : {};
   const histFile = historyPath(ctx, peer.idText);
   const budget = settings.dutyCycle < 1
     ? new AirtimeBudget({ dutyCycle: settings.dutyCycle, history: await loadHistory(histFile) })
@@ -119,6 +145,7 @@ export async function runConfiguredLink(
       peerNode: peer.idText,
       airtime,
       budget,
+      limits,
       log,
       stopWhen: options.stopWhen,
       ...(options.untilMs !== undefined ? { untilMs: options.untilMs } : {}),

@@ -57,11 +57,11 @@ function deepMerge(base: Obj, over: Obj): Obj {
   return out;
 }
 
-/** A complete configuration with a neighbour called house (and relay) to merge examples into. */
+/** A complete configuration with neighbours called house, relay and barn to merge examples into. */
 function baseConfig(): Obj {
   const shed = Hjson.parse(renderNewConfig({ name: "shed" })) as Obj;
   const neigh = shed["neigh"] as Obj;
-  for (const name of ["house", "relay"]) {
+  for (const name of ["house", "relay", "barn"]) {
     const peer = parseConfig(renderNewConfig({ name }), `${name}.hjson`).config;
     neigh[name] = Hjson.parse(`{${renderPubkeyStanza(peer)}}`)[name];
   }

@@ -33,6 +33,8 @@ import { SpoolStore } from "../../src/store/mod.ts";
 import { IDS, setupNodes } from "../nodes.ts";
 import { RadioChannel, type Side } from "../../hw/emulator/radio_channel.ts";
 import { SimClock } from "../../hw/emulator/sim_clock.ts";
+import { type TncLatency, TncStation } from "../../hw/emulator/tnc_station.ts";
+import type { FrameLink } from "../../hw/link/link.ts";
 
 /** BLAKE3-256 of `bytes` as a base32 packet id. */
 export async function blake3Id(bytes: Uint8Array): Promise<string> {
@@ -118,6 +120,8 @@ export interface PairOptions {
   airtimeMs?: (bytes: number) => number;
   /** The kind of packet store (default "dir"). */
   store?: "dir" | "spool";
+  /** Put a KISS TNC (queue, CSMA, TXDELAY) in front of each station. */
+  tnc?: TncLatency;
 }
 
 /** LoRa SF7 raw bit rate (125 kHz, CR 4/5), the default channel rate. */
@@ -131,6 +135,8 @@ export class Pair {
   readonly radio: RadioChannel;
   readonly budgets: Record<Side, AirtimeBudget | null>;
   readonly bitsPerSecond: number;
+  /** The TNCs in front of the stations (with `tnc`). */
+  readonly tncs: Record<Side, TncStation> | null;
 
   private constructor(
     readonly clock: SimClock,
@@ -153,6 +159,12 @@ export class Pair {
     const budget = () =>
       o.dutyCycle === undefined ? null : new AirtimeBudget({ dutyCycle: o.dutyCycle });
     this.budgets = { a: budget(), b: budget() };
+    this.tncs = o.tnc
+      ? {
+        a: new TncStation(this.radio, "a", { ...o.tnc, seed: (o.seed ?? 1) * 3 + 1 }),
+        b: new TncStation(this.radio, "b", { ...o.tnc, seed: (o.seed ?? 1) * 3 + 2 }),
+      }
+      : null;
     a.store = trackedStore(a.raw, this.clock);
     b.store = trackedStore(b.raw, this.clock);
   }
@@ -245,7 +257,7 @@ export class Pair {
         (n - 1) * 104_729,
     );
     return new LinkSession({
-      link: crcFrameLink(peer.side === "a" ? this.radio.a : this.radio.b, peer.log),
+      link: crcFrameLink(this.link(peer.side), peer.log),
       clock: this.clock,
       store: peer.store,
       localNode: peer.name,
@@ -257,6 +269,11 @@ export class Pair {
       ...(this.o.limits ? { limits: this.o.limits } : {}),
       ...extra,
     });
+  }
+
+  /** A side's frame link: its TNC, or the station itself. */
+  link(side: Side): FrameLink {
+    return this.tncs?.[side] ?? (side === "a" ? this.radio.a : this.radio.b);
   }
 
   /** Bytes of a packet in `peer`'s inbound area from the other node, or null. */

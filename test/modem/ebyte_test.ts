@@ -177,3 +177,58 @@ Deno.test("ebyte options from the configuration are checked with their key path"
     },
   );
 });
+
+Deno.test("fake Ebyte in configuration mode (M1 high) answers register commands and sends nothing on air", async () => {
+  const r = await twoModules({}, { airDataRateBps: 1_000_000 });
+  try {
+    r.sideA.fake.setPins(0, 1);
+    assertEquals(r.sideA.fake.mode, "configuration");
+    const frames = async (bytes: number[], n: number) => {
+      await r.sideA.port.write(new Uint8Array(bytes));
+      return await readExactly(r.sideA.port, n);
+    };
+    assertEquals(
+      await frames([0xc0, 0x00, 0x02, 0x12, 0x34], 5),
+      new Uint8Array([0xc1, 0, 2, 0x12, 0x34]),
+    );
+    assertEquals(await frames([0xc1, 0x00, 0x03], 6), new Uint8Array([0xc1, 0, 3, 0x12, 0x34, 0]));
+    assertEquals(await frames([0x41, 0x54, 0x0d], 3), new Uint8Array([0xff, 0xff, 0xff]));
+    assertEquals(r.sideA.fake.packetSizes, [], "configuration bytes never go on the air");
+    // Back in normal mode (M0 = M1 = 0) data flows again.
+    r.sideA.fake.setPins(0, 0);
+    await r.a.write(pattern(100, 5));
+    assertEquals(await readExactly(r.b, 100), pattern(100, 5));
+  } finally {
+    await r.cleanup();
+  }
+});
+
+Deno.test("fake Ebyte in deep sleep (M0 = M1 = 1) misses air packets", async () => {
+  const r = await twoModules({}, { airDataRateBps: 1_000_000 });
+  try {
+    r.sideB.fake.setPins(1, 1); // E22: deep sleep
+    await r.a.write(pattern(10, 6));
+    await eventually(() => r.sideB.fake.missedPackets === 1, "b to miss the packet");
+    r.sideB.fake.setPins(0, 0);
+    await r.a.write(pattern(10, 7));
+    assertEquals(await readExactly(r.b, 10), pattern(10, 7));
+  } finally {
+    await r.cleanup();
+  }
+});
+
+Deno.test("fake Ebyte drives AUX low while received data goes out, and the driver still writes after it", async () => {
+  const r = await twoModules({}, { airDataRateBps: 1_000_000 });
+  try {
+    await r.a.write(pattern(200, 8));
+    assertEquals(await readExactly(r.b, 200), pattern(200, 8));
+    const h = r.sideB.fake.auxHistory;
+    const low = h.findIndex((e) => !e.idle && e.why === "rx-output");
+    assert(low >= 0, `AUX went low for the output: ${JSON.stringify(h)}`);
+    assert(h.slice(low).some((e) => e.idle), "and high again after it");
+    await r.b.write(pattern(50, 9));
+    assertEquals(await readExactly(r.a, 50), pattern(50, 9));
+  } finally {
+    await r.cleanup();
+  }
+});

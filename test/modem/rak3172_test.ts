@@ -228,3 +228,59 @@ Deno.test("rak3172 options from the configuration are checked with their key pat
   assertThrows(() => checkRak3172Options([]), TypeError, "rak3172 must be an object");
   assertEquals(checkRak3172Options({ p2p }), { p2p });
 });
+
+/** Sends one AT command on a raw port and collects the module's lines until `until` shows. */
+async function at(
+  port: { write(b: Uint8Array): Promise<void>; read(): Promise<Uint8Array | null> },
+  line: string | null,
+  until: string,
+): Promise<string> {
+  if (line !== null) await port.write(new TextEncoder().encode(`${line}\r\n`));
+  let text = "";
+  while (!text.includes(until)) {
+    const chunk = await withTimeout(port.read(), `${until} after ${line}`);
+    if (chunk === null) break;
+    text += new TextDecoder().decode(chunk);
+  }
+  return text;
+}
+
+Deno.test("fake RAK3172: a finite AT+PRECV window expires with RECEIVE TIMEOUT and stops listening", async () => {
+  const air = new FakeAir();
+  const side = await fakeOnPty(115200, (p) => new FakeRak3172(p, { workMode: 0, air }));
+  const other = await fakeOnPty(115200, (p) => new FakeRak3172(p, { workMode: 0, air }));
+  try {
+    assert((await at(side.port, "AT+PRECV=150", "OK")).includes("OK"));
+    assertEquals(side.fake.precv, 150);
+    const started = Date.now();
+    await at(side.port, null, "+EVT:RXP2P RECEIVE TIMEOUT");
+    assert(Date.now() - started >= 100, "the window lasted about its 150 ms");
+    assertEquals(side.fake.precv, 0, "no longer listening");
+    // A frame after the window is missed.
+    await at(other.port, "AT+PSEND=0102", "+EVT:TXP2P DONE");
+    await eventually(() => side.fake.missedFrames === 1, "the frame to be missed");
+    // A frame inside a window ends it (one frame per window).
+    await at(side.port, "AT+PRECV=5000", "OK");
+    await at(other.port, "AT+PSEND=0304", "+EVT:TXP2P DONE");
+    assert((await at(side.port, null, "0304")).includes("+EVT:RXP2P:-42:9:0304"));
+    assertEquals(side.fake.precv, 0);
+  } finally {
+    await side.stop();
+    await other.stop();
+  }
+});
+
+Deno.test("rak3172 receives frames an older RUI3 release reports on two lines", async () => {
+  const r = await twoRadios({ p2p }, { legacyEvents: true });
+  try {
+    await r.a.send(new Uint8Array([0xde, 0xad, 0xbe, 0xef]));
+    assertEquals(await receiveFrame(r.b), new Uint8Array([0xde, 0xad, 0xbe, 0xef]));
+    assertEquals(r.b.lastRssi, -42);
+    // A stray +EVT:<hex> without the header line is not taken for a frame.
+    await r.sideB.fake.say("+EVT:0102");
+    await r.a.send(new Uint8Array([5]));
+    assertEquals(await receiveFrame(r.b), new Uint8Array([5]));
+  } finally {
+    await r.cleanup();
+  }
+});

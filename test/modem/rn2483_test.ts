@@ -242,3 +242,120 @@ Deno.test("rn2483 options from the configuration are checked with their key path
     radio: { sf: 12, bwKhz: 125 },
   });
 });
+
+/** Sends one command line on a raw port and returns the module's answer line. */
+async function ask(
+  port: { write(b: Uint8Array): Promise<void>; read(): Promise<Uint8Array | null> },
+  line: string,
+) {
+  await port.write(new TextEncoder().encode(`${line}\r\n`));
+  let text = "";
+  while (!text.includes("\r\n")) {
+    const chunk = await withTimeout(port.read(), `answer to ${line}`);
+    if (chunk === null) break;
+    text += new TextDecoder().decode(chunk);
+  }
+  return text.trim();
+}
+
+Deno.test("fake RN2903 takes only 902-928 MHz and 2-20 dBm, the RN2483 only 433/868 MHz and -3-15 dBm", async () => {
+  for (
+    const [model, good, bad] of [
+      ["RN2483", ["freq 868100000", "freq 433175000", "pwr -3", "pwr 15"], [
+        "freq 915000000",
+        "pwr 20",
+      ]],
+      ["RN2903", ["freq 915000000", "pwr 2", "pwr 20"], [
+        "freq 868100000",
+        "freq 433175000",
+        "pwr -3",
+      ]],
+    ] as const
+  ) {
+    const side = await fakeOnPty(57600, (p) => new FakeRn2483(p, { air: new FakeAir(), model }));
+    try {
+      for (const setting of good) assertEquals(await ask(side.port, `radio set ${setting}`), "ok");
+      for (const setting of bad) {
+        assertEquals(
+          await ask(side.port, `radio set ${setting}`),
+          "invalid_param",
+          `${model} ${setting}`,
+        );
+      }
+    } finally {
+      await side.stop();
+    }
+  }
+  // Through the driver: an RN2903 refuses an 868 MHz setting.
+  const side = await fakeOnPty(
+    57600,
+    (p) => new FakeRn2483(p, { air: new FakeAir(), model: "RN2903" }),
+  );
+  try {
+    await assertRejects(
+      () => openRn2483(side.port, { radio: { freqHz: 868_100_000 } }),
+      ModemRejectedError,
+      "868100000",
+    );
+  } finally {
+    await side.stop();
+  }
+});
+
+Deno.test("fake RN2483 in FSK mode refuses radio tx over 64 bytes", async () => {
+  const side = await fakeOnPty(57600, (p) => new FakeRn2483(p, { air: new FakeAir() }));
+  try {
+    assertEquals(await ask(side.port, "mac pause"), "4294967245");
+    assertEquals(await ask(side.port, "radio set mod fsk"), "ok");
+    assertEquals(await ask(side.port, `radio tx ${"ab".repeat(65)}`), "invalid_param");
+    assertEquals(await ask(side.port, `radio tx ${"ab".repeat(64)}`), "ok");
+  } finally {
+    await side.stop();
+  }
+});
+
+Deno.test("rn2483 asks mac pause again while the LoRaWAN stack answers 0 (busy), then listens", async () => {
+  const r = await twoRadios({}, { macBusyPauses: 2 });
+  try {
+    assertEquals(r.sideA.fake.commands.filter((c) => c === "mac pause").length, 3);
+    await r.a.send(new Uint8Array([1, 2, 3]));
+    assertEquals(await receiveFrame(r.b), new Uint8Array([1, 2, 3]));
+  } finally {
+    await r.cleanup();
+  }
+});
+
+Deno.test("a frame with a failed CRC makes the RN2483 answer radio_err; the driver drops it and listens on", async () => {
+  const r = await twoRadios();
+  try {
+    r.air.corruptNext(1);
+    await r.a.send(new Uint8Array([7, 7, 7]));
+    await eventually(() => r.air.corrupted === 1, "the corrupted frame");
+    await r.a.send(new Uint8Array([8]));
+    assertEquals(
+      await receiveFrame(r.b),
+      new Uint8Array([8]),
+      "the corrupted frame never surfaced",
+    );
+  } finally {
+    await r.cleanup();
+  }
+});
+
+Deno.test("frames sent at the same time on the shared air collide: nobody hears either", async () => {
+  const air = new FakeAir();
+  const r = await twoRadios({}, { airtimeMs: () => 150 }, air);
+  const third = await fakeOnPty(57600, (p) => new FakeRn2483(p, { air, airtimeMs: () => 150 }));
+  const c = await openRn2483(third.port, {});
+  try {
+    await Promise.all([r.a.send(new Uint8Array([1])), r.b.send(new Uint8Array([2]))]);
+    await eventually(() => air.collisions === 2, "both frames to collide");
+    await r.a.send(new Uint8Array([3]));
+    assertEquals(await receiveFrame(c), new Uint8Array([3]), "the first thing c hears is frame 3");
+    assertEquals(await receiveFrame(r.b), new Uint8Array([3]));
+  } finally {
+    await c.close();
+    await third.stop();
+    await r.cleanup();
+  }
+});

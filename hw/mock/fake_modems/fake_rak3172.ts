@@ -7,6 +7,10 @@
  * `AT+PSEND` answer `AT_BUSY_ERROR`, `65533` listens and allows sending,
  * `65535` listens for one frame; `AT+PSEND` answers `OK` then, after the
  * airtime, `+EVT:TXP2P DONE`; frames arrive as `+EVT:RXP2P:<rssi>:<snr>:<hex>`.
+ * `AT+PRECV=1..65532` listens that many ms for one frame: the window
+ * expires with `+EVT:RXP2P RECEIVE TIMEOUT` and the radio stops
+ * listening. Older RUI3 releases report a frame on two lines,
+ * `+EVT:RXP2P, RSSI <rssi>, SNR <snr>` then `+EVT:<hex>` (`legacyEvents`).
  * @module
  */
 
@@ -27,6 +31,8 @@ export interface FakeRak3172Options {
   airtimeMs?: (bytes: number) => number;
   /** Hardware variant: `high` (above 600 MHz, default) or `low`; the other band is refused. */
   band?: "high" | "low";
+  /** Report received frames on two lines, as older RUI3 releases do. Default false. */
+  legacyEvents?: boolean;
 }
 
 const P2P_RANGES: ((v: number) => boolean)[] = [
@@ -59,6 +65,8 @@ export class FakeRak3172 implements AirRadio {
   #transmitting = false;
   #busyNext = 0;
   #rejectNext: { prefix: string; code: string } | null = null;
+  /** Ends the current timed receive window. */
+  #window: AbortController | null = null;
 
   constructor(port: ByteLink, options: FakeRak3172Options) {
     this.#io = new LineEndpoint(port);
@@ -97,19 +105,27 @@ export class FakeRak3172 implements AirRadio {
   /** Leaves the air and closes the port. */
   async close(): Promise<void> {
     this.#air.leave(this);
+    this.#window?.abort();
     this.#stop.abort();
     await this.#io.close();
   }
 
   /** The air delivered a frame (from {@linkcode AirRadio}). */
-  hear(frame: Uint8Array): void {
+  hear(frame: Uint8Array, crcOk = true): void {
     if (this.precv === 0 || this.#transmitting || this.#rebooting) {
       this.missedFrames++;
       return;
     }
-    if (this.precv === 65535) this.precv = 0;
+    // One frame ends a single or timed window.
+    if (this.precv === 65535 || this.precv < 65533) this.#endWindow();
+    if (!crcOk) return void this.#io.say("+EVT:RXP2P RECEIVE ERROR");
     const hex = [...frame].map((b) => b.toString(16).padStart(2, "0").toUpperCase()).join("");
-    this.#io.say(`+EVT:RXP2P:-42:9:${hex}`);
+    if (this.#options.legacyEvents) {
+      this.#io.say("+EVT:RXP2P, RSSI -42, SNR 9");
+      this.#io.say(`+EVT:${hex}`);
+    } else {
+      this.#io.say(`+EVT:RXP2P:-42:9:${hex}`);
+    }
   }
 
   #reply(code: string): void {
@@ -187,8 +203,24 @@ export class FakeRak3172 implements AirRadio {
       this.#io.say("P2P_RX_ON already");
       return this.#reply("AT_BUSY_ERROR");
     }
+    this.#endWindow();
     this.precv = value;
     this.#reply("OK");
+    if (value >= 1 && value <= 65532) {
+      const window = this.#window = new AbortController();
+      this.#air.clock.sleep(value, window.signal).then(() => {
+        if (this.#window !== window) return;
+        this.#window = null;
+        this.precv = 0;
+        this.#io.say("+EVT:RXP2P RECEIVE TIMEOUT");
+      }, () => {});
+    }
+  }
+
+  #endWindow(): void {
+    this.#window?.abort();
+    this.#window = null;
+    this.precv = 0;
   }
 
   #psend(arg: string): void {

@@ -6,7 +6,11 @@
  * and reports one frame as `radio_rx  <hex>` (two spaces, as the firmware
  * prints) before leaving receive mode; `radio rxstop` needs firmware
  * 1.0.5; busy radios answer `busy`, bad values `invalid_param`; the radio
- * watchdog ends receive windows with `radio_err`.
+ * watchdog ends receive windows with `radio_err`, and so does a frame
+ * received with a failed CRC. The RN2903 takes only 902-928 MHz and 2 to
+ * 20 dBm, the RN2483 433/868 MHz and -3 to 15 dBm; in FSK mode `radio tx`
+ * takes at most 64 bytes; `mac pause` answers 0 (and pauses nothing)
+ * while the LoRaWAN stack is busy.
  * @module
  */
 
@@ -26,21 +30,35 @@ export interface FakeRn2483Options {
   airtimeMs?: (bytes: number) => number;
   /** Radio watchdog at power-up, in ms (the module's default is 15000). */
   watchdogMs?: number;
+  /** `mac pause` answers 0 this many times first (LoRaWAN stack busy). Default 0. */
+  macBusyPauses?: number;
 }
+
+/** Largest `radio tx` payload in FSK mode (command reference: 64 bytes). */
+export const RN_FSK_PAYLOAD_MAX = 64;
 
 type Mode = "idle" | "rx" | "tx";
 
+/** Frequency and power ranges per model (RN2483 / RN2903 command references). */
+const MODEL_RANGES = {
+  RN2483: {
+    freq: (f: number) =>
+      (f >= 433_050_000 && f <= 434_790_000) || (f >= 863_000_000 && f <= 870_000_000),
+    pwr: (p: number) => p >= -3 && p <= 15,
+  },
+  RN2903: {
+    freq: (f: number) => f >= 902_000_000 && f <= 928_000_000,
+    pwr: (p: number) => p >= 2 && p <= 20,
+  },
+} as const;
+
 const RANGES: Record<string, (v: string) => boolean> = {
   mod: (v) => v === "lora" || v === "fsk",
-  freq: (v) => {
-    const f = Number(v);
-    return /^\d+$/.test(v) && ((f >= 433_050_000 && f <= 434_790_000) ||
-      (f >= 863_000_000 && f <= 870_000_000) || (f >= 902_000_000 && f <= 928_000_000));
-  },
+  freq: (v) => /^\d+$/.test(v),
+  pwr: (v) => /^-?\d+$/.test(v),
   sf: (v) => /^sf(7|8|9|10|11|12)$/.test(v),
   bw: (v) => ["125", "250", "500"].includes(v),
   cr: (v) => ["4/5", "4/6", "4/7", "4/8"].includes(v),
-  pwr: (v) => /^-?\d+$/.test(v) && Number(v) >= -3 && Number(v) <= 15,
   prlen: (v) => /^\d+$/.test(v) && Number(v) <= 65535,
   crc: (v) => v === "on" || v === "off",
   sync: (v) => /^[0-9a-fA-F]{1,2}$/.test(v),
@@ -64,6 +82,7 @@ export class FakeRn2483 implements AirRadio {
   #rxSession = 0;
   #failNextTx = 0;
   #busyNext = 0;
+  #macBusyPauses: number;
   readonly #stop = new AbortController();
 
   constructor(port: ByteLink, options: FakeRn2483Options) {
@@ -71,6 +90,7 @@ export class FakeRn2483 implements AirRadio {
     this.#air = options.air;
     this.#options = options;
     this.#watchdogMs = options.watchdogMs ?? 15000;
+    this.#macBusyPauses = options.macBusyPauses ?? 0;
     this.#air.join(this);
     this.#io.start((line) => this.#onCommand(line));
   }
@@ -103,12 +123,13 @@ export class FakeRn2483 implements AirRadio {
   }
 
   /** The air delivered a frame (from {@linkcode AirRadio}). */
-  hear(frame: Uint8Array): void {
+  hear(frame: Uint8Array, crcOk = true): void {
     if (this.#mode !== "rx") {
       this.missedFrames++;
       return;
     }
     this.#mode = "idle";
+    if (!crcOk) return void this.#io.say("radio_err");
     const hex = [...frame].map((b) => b.toString(16).padStart(2, "0").toUpperCase()).join("");
     this.#io.say(`radio_rx  ${hex}`);
   }
@@ -121,11 +142,18 @@ export class FakeRn2483 implements AirRadio {
     if (w0 === "sys" && w1 === "get" && w2 === "ver" && words.length === 3) {
       say(`${this.#options.model ?? "RN2483"} ${this.#firmware} Oct 31 2018 15:06:52`);
     } else if (w0 === "mac" && w1 === "pause" && words.length === 2) {
+      if (this.#macBusyPauses > 0) {
+        this.#macBusyPauses--;
+        return void say("0");
+      }
       this.#macPaused = true;
       say("4294967245");
     } else if (w0 === "radio" && w1 === "set" && w2 !== undefined && w3 !== undefined) {
       const check = RANGES[w2];
       if (!check || words.length !== 4 || !check(w3)) return void say("invalid_param");
+      const model = MODEL_RANGES[this.#options.model ?? "RN2483"];
+      if (w2 === "freq" && !model.freq(Number(w3))) return void say("invalid_param");
+      if (w2 === "pwr" && !model.pwr(Number(w3))) return void say("invalid_param");
       if (this.#mode !== "idle") return void say("busy");
       this.settings.set(w2, w3);
       if (w2 === "wdt") this.#watchdogMs = Number(w3);
@@ -157,6 +185,9 @@ export class FakeRn2483 implements AirRadio {
   #tx(hex: string): void {
     const say = (answer: string) => this.#io.say(answer);
     if (!/^([0-9a-fA-F]{2}){1,255}$/.test(hex)) return void say("invalid_param");
+    if (this.settings.get("mod") === "fsk" && hex.length / 2 > RN_FSK_PAYLOAD_MAX) {
+      return void say("invalid_param");
+    }
     if (this.#busyNext > 0) {
       this.#busyNext--;
       return void say("busy");

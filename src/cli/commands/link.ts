@@ -24,6 +24,7 @@ interface LinkOpts {
   node: string;
   port?: string;
   modem?: string;
+  callsign?: string;
   baud?: string;
   dutyCycle?: string;
   sf?: string;
@@ -53,6 +54,10 @@ export function registerLink(program: Command, ctx: CliContext): void {
     .requiredOption("--node <node>", "the neighbour at the other end")
     .option("--port <path>", "serial device (default: from ferry.links)")
     .option("--modem <kind>", `${MODEM_KINDS.join(", ")} (default: from ferry.links)`)
+    .option(
+      "--callsign <CALL[-SSID]>",
+      "kiss: send AX.25 UI frames from this station (Dire Wolf, hardware TNCs)",
+    )
     .option("--baud <n>", "serial speed (default: the module's usual speed)")
     .option(
       "--duty-cycle <percent>",
@@ -69,7 +74,16 @@ export function registerLink(program: Command, ctx: CliContext): void {
       "after",
       "\nExamples:\n  ferry link --node house --port /dev/ttyUSB0 --modem rn2483 --sf 9\n" +
         "  ferry link --node shed --port /dev/ttyS0 --modem cable --baud 9600 --max-sec 600\n" +
-        "  ferry link --node house      # port and modem from ferry.links\n",
+        "  ferry link --node house      # port and modem from ferry.links\n" +
+        "  ferry link --node barn --port /dev/ttyACM0 --modem kiss --callsign N0CALL-1 \\\n" +
+        "    --bit-rate 1200 --duty-cycle 10\n" +
+        "\nKISS TNCs: Dire Wolf, TNC-Pi, Mobilinkd, Kantronics and other AX.25 TNCs only send\n" +
+        "AX.25 frames: give --callsign (or callsign in ferry.links) and ferry sends each frame as an\n" +
+        "AX.25 UI frame from it to FERRY; RNodes take raw frames (no --callsign). TXDELAY,\n" +
+        "persistence, slot time, TX tail and full duplex come from options.tnc in ferry.links.\n" +
+        "\nThe law: amateur-radio rules in most countries forbid encrypted traffic, and NNCP packets\n" +
+        "are always encrypted. Do not use ferry on amateur bands, whatever the TNC; use ISM-band\n" +
+        "LoRa or licence-free data radios, within their power and duty-cycle limits.\n",
     )
     .action(async (opts: LinkOpts) => {
       const node = await loadNodeContext(ctx);
@@ -106,14 +120,24 @@ export function registerLink(program: Command, ctx: CliContext): void {
         }
         : configured?.lora;
       const duty = num(opts.dutyCycle, "--duty-cycle", 0.001, 100);
+      let options: Record<string, unknown> = opts.modem && opts.modem !== configured?.modem
+        ? checkModemOptions(modem, {}, "--modem").options as Record<string, unknown>
+        : configured?.options ?? {};
+      if (opts.callsign !== undefined) {
+        if (modem !== "kiss") throw new UsageError("--callsign needs --modem kiss");
+        try {
+          options = checkModemOptions(modem, { ...options, callsign: opts.callsign }, "--callsign")
+            .options as Record<string, unknown>;
+        } catch (err) {
+          throw new UsageError(`--callsign: ${(err as Error).message}`);
+        }
+      }
       const settings: LinkSettings = {
         node: peer.name,
         port,
         modem,
         baud,
-        options: opts.modem && opts.modem !== configured?.modem
-          ? checkModemOptions(modem, {}, "--modem").options as Record<string, unknown>
-          : configured?.options ?? {},
+        options,
         ...(lora ? { lora } : {}),
         dutyCycle: duty !== undefined
           ? duty / 100
@@ -154,6 +178,12 @@ export function registerLink(program: Command, ctx: CliContext): void {
           received: st.packetsReceived,
           receivedBytes: humanBytes(st.bytesReceived),
           retransmitted: st.retransmittedFrames,
+          turns: st.turns,
+          replyTimeouts: st.turnTimeouts,
+          replySrttMs: st.timer?.replySrttMs != null ? Math.round(st.timer.replySrttMs) : undefined,
+          replyRttvarMs: st.timer ? Math.round(st.timer.replyRttvarMs) : undefined,
+          replyTimeoutMs: st.timer ? Math.round(st.timer.replyTimeoutMs) : undefined,
+          frameGapMs: st.timer?.frameGapMs != null ? Math.round(st.timer.frameGapMs) : undefined,
           airtimeSec: (st.airtimeMs / 1000).toFixed(1),
           budgetLeftSec: Number.isFinite(result.status.budgetLeftMs)
             ? (result.status.budgetLeftMs / 1000).toFixed(1)
