@@ -41,6 +41,8 @@ readelf -h "$bundle/bin/deno" | grep -q "Machine:.*$elf_machine" || {
 install -m 0755 "$bundle/bin/deno" "$pkg/opt/ferry/bin/deno"
 (cd "$bundle" && tar -c deno.json deno.lock main.ts src hw) | tar -x -C "$pkg/opt/ferry/app"
 cp -r "$bundle/deno-dir/npm" "$pkg/opt/ferry/deno-dir/npm"
+# Linter settings some npm packages ship for their own development; nothing reads them at run time.
+find "$pkg/opt/ferry/deno-dir/npm" -type f -name '.eslintrc*' -delete
 install -m 0755 "$here/ferry.sh" "$pkg/usr/bin/ferry"
 
 # Units: the package's command is /usr/bin/ferry (install.sh uses /usr/local/bin), and the
