@@ -49,6 +49,7 @@ import {
   HashPipe,
   PacketError,
 } from "../packet/mod.ts";
+import { linkFreeName as linkFree } from "../fsutil/free_name.ts";
 
 /** Suffix of a meta file. */
 export const META_SUFFIX = ".nncp.meta";
@@ -204,16 +205,8 @@ export async function chunkProblems(
 
 /** Hard-links `from` to `to`, or `to.0`, `to.1`, ... whichever is free first. */
 function linkFreeName(from: string, to: string): string {
-  let candidate = to;
-  for (let i = 0; i <= reassCollisionsMax; i++) {
-    try {
-      Deno.linkSync(from, candidate);
-      return candidate;
-    } catch (err) {
-      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
-    }
-    candidate = `${to}.${i}`;
-  }
+  const name = linkFree(from, to, reassCollisionsMax);
+  if (name !== null) return name;
   throw new ReassError(
     "bad-meta",
     `more than ${reassCollisionsMax} files are already called ${to}.N`,

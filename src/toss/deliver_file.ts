@@ -21,6 +21,7 @@ import type { PayloadSink } from "../packet/mod.ts";
 import { resolveInside, safeRelativeParts, UnsafePathError } from "./paths.ts";
 import { TossRefusal } from "./refusal.ts";
 import { crashPoint } from "../fsutil/crash_point.ts";
+import { linkFreeName as linkFree } from "../fsutil/free_name.ts";
 
 /** Collision suffixes tried before giving up. */
 export const collisionsMax = 10_000;
@@ -122,16 +123,8 @@ function createTemp(tempPath: string): Deno.FsFile | null {
 
 /** Hard-links `from` to `to`, or `to.0`, `to.1`, ... whichever is free first. */
 function linkFreeName(from: string, to: string): string {
-  let candidate = to;
-  for (let i = 0; i <= collisionsMax; i++) {
-    try {
-      Deno.linkSync(from, candidate);
-      return candidate;
-    } catch (err) {
-      if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
-    }
-    candidate = `${to}.${i}`;
-  }
+  const name = linkFree(from, to, collisionsMax);
+  if (name !== null) return name;
   throw new TossRefusal(
     "rx-name-taken",
     `more than ${collisionsMax} files are already called ${to}.N`,
