@@ -212,9 +212,12 @@ export class LinkSession {
     }
     this.myTurn = false;
     this.stats.turns++;
-    // With a modem that takes frames before they are on the air (KISS), part of the
-    // turn's airtime is still ahead: the reply cannot come before it is over.
-    const sent = this.turnSent;
+    // With a modem that takes frames before they are on the air (a KISS TNC, which
+    // adds latency of its own), part of the turn's airtime is still ahead: the reply
+    // cannot come before it is over. Other links (a cable, a pty, UART modules) put
+    // frames on the wire as they are written, often faster than the model says, so a
+    // reply may come at once there and must not be taken for a stale frame.
+    const sent = this.limits.linkLatencyMs > 0 ? this.turnSent : null;
     const queued = sent ? sent.airtimeMs - (this.clock.now() - sent.startMs) : 0;
     this.timer.afterMyTurn(turn.expectControlFirst, this.peerHoldMs, queued);
     this.log.debug("link-turn-passed", {

@@ -279,6 +279,7 @@ export async function traceCommand(
   const child = new Deno.Command("strace", {
     args: [
       "-f",
+      "--seccomp-bpf",
       "-y",
       "-qq",
       "-ttt",

@@ -4,7 +4,8 @@
  * crash point checked against every state POSIX allows a power cut to leave
  * (unsynced data lost or torn, unsynced folder changes undone). Zero
  * violations on toss, xfer --rx, xfer --tx, a media session, a receive through
- * the packet store (the path of the link, SP and MQTT) and queue processing.
+ * the packet store (the path of the link, SP and MQTT), a real `ferry link`
+ * receive over a pty pair, and queue processing.
  *
  * To show the simulator can fail, the same traces with one kind of fsync
  * removed must be caught; and `hdr/` and `seen/` files, which are renamed
@@ -18,6 +19,7 @@ import { linkAll, makeTemplate, type Template, type TrialNode, trialNode } from 
 import { IDS, namesIn, packetsIn, withWorld, type World } from "../node/_world.ts";
 import { newQueue, putJob } from "../queue/_queue_fixture.ts";
 import { type FsOp, simulate, traceCommand } from "./_powercut.ts";
+import { startSocatPtyPair } from "../../hw/mock/mod.ts";
 
 async function ferryTraced(
   node: TrialNode,
@@ -266,3 +268,72 @@ async function mediaSession(alice: TrialNode, bob: TrialNode, stick: string, t: 
   assertNoViolation(media, bob.dir, "media session", 30);
   assertEquals((await packetsIn(`${bob.spool}/${IDS.alice}/rx`)).sort(), [...t.ids].sort());
 }
+
+Deno.test("power cuts at every system call of a ferry link receive break nothing", async () => {
+  await needStrace();
+  await withWorld(async (w) => {
+    // Small packets: a serial cable at 115200 baud.
+    const alice = await trialNode(w.alice, `${w.root}/alice-link`);
+    const bob = await trialNode(w.bob, `${w.root}/bob-link`);
+    for (const [i, size] of [40_000, 3_000, 10].entries()) {
+      await Deno.writeFile(`${w.root}/radio-${i}`, new Uint8Array(size).fill(i + 1));
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          "--quiet",
+          `${REPO_ROOT}/main.ts`,
+          "-c",
+          alice.cfg,
+          "file",
+          `${w.root}/radio-${i}`,
+          `bob:radio-${i}`,
+        ],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
+    }
+    const queued = await packetsIn(`${alice.spool}/${IDS.bob}/tx`);
+    assertEquals(queued.length, 3);
+    const pty = await startSocatPtyPair();
+    try {
+      const link = (node: TrialNode, peer: string, port: string) => [
+        "run",
+        "-A",
+        "--quiet",
+        `${REPO_ROOT}/main.ts`,
+        "-c",
+        node.cfg,
+        "link",
+        "--node",
+        peer,
+        "--port",
+        port,
+        "--modem",
+        "cable",
+        "--baud",
+        "115200",
+        "--max-sec",
+        "120",
+      ];
+      const sender = new Deno.Command(Deno.execPath(), {
+        args: link(alice, "bob", pty.paths[0]),
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      const traced = await traceCommand(Deno.execPath(), link(bob, "alice", pty.paths[1]), {
+        cwd: bob.dir,
+        under: [bob.dir],
+      });
+      const sent = await sender;
+      assertEquals(sent.code, 0, new TextDecoder().decode(sent.stderr) + traced.stderr);
+      assertEquals(traced.code, 0, traced.stderr);
+      assertNoViolation(traced.ops, bob.dir, "link receive", 10);
+    } finally {
+      await pty.stop();
+    }
+    const rx = `${bob.spool}/${IDS.alice}/rx`;
+    assertEquals((await packetsIn(rx)).sort(), [...queued].sort(), "every packet arrived");
+  });
+});
