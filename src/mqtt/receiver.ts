@@ -14,10 +14,17 @@
  * length; anything else is dropped and will be sent again after the next
  * HAVE. Memory: one open file per partial (at most
  * {@linkcode mqttLimits.openPartialsMax}), never the packet's bytes.
+ *
+ * The id check: a packet received from its first byte with every chunk in
+ * order (what a broker delivers on one topic) is hashed on this thread as
+ * its chunks are written, and the store's commit compares that hash with
+ * the id; a packet resumed from an earlier session, or one whose chunks
+ * came out of order, is hashed from its file at the commit instead.
  * @module
  */
 
 import { decodeBase32, encodeBase32 } from "../encoding/base32.ts";
+import { HashPipe } from "../packet/mod.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PacketStore, PartialPacket } from "../store/mod.ts";
 import { signAck } from "./ack.ts";
@@ -52,6 +59,8 @@ interface Incoming {
   /** Chunks taken since the last HAVE. */
   sinceHave: number;
   partial: PartialPacket;
+  /** Hash of the bytes below `done` while every chunk came in order from offset 0, else null. */
+  hasher: HashPipe | null;
   usedMs: number;
 }
 
@@ -111,6 +120,8 @@ export class Receiver {
       // The whole packet in one message: it replaces whatever partial there was.
       inc.done = 0;
       inc.bits = 0n;
+      inc.hasher?.close();
+      inc.hasher = new HashPipe({ mode: "inline" });
     }
     this.#rebase(inc, m.chunk);
     const rel = m.offset - inc.done;
@@ -137,6 +148,13 @@ export class Receiver {
       return;
     }
     await inc.partial.write(m.offset, m.bytes);
+    if (inc.hasher) {
+      if (m.offset === inc.done) await inc.hasher.update(m.bytes);
+      else {
+        inc.hasher.close(); // out of order: the commit hashes the file instead
+        inc.hasher = null;
+      }
+    }
     this.#gc.add(m.bytes.length);
     inc.bits |= 1n << i;
     inc.newChunks++;
@@ -189,6 +207,9 @@ export class Receiver {
       newChunks: 0,
       sinceHave: 0,
       partial,
+      hasher: r && (r.doneBytes > 0 || bytesToBits(r.bitmap) !== 0n)
+        ? null
+        : new HashPipe({ mode: "inline" }),
       usedMs: Date.now(),
     };
     this.#open.set(key, fresh);
@@ -229,7 +250,10 @@ export class Receiver {
 
   async #commit(inc: Incoming): Promise<void> {
     this.#open.delete(`${inc.from}/${inc.id}`);
-    const ok = await inc.partial.commit();
+    const hasher = inc.hasher;
+    inc.hasher = null;
+    const checkedId = hasher ? encodeBase32(await hasher.digest()) : undefined;
+    const ok = await inc.partial.commit(checkedId);
     if (!ok) {
       this.#d.log.warn("mqtt-packet-refused", {
         from: inc.from,
@@ -246,6 +270,8 @@ export class Receiver {
 
   async #drop(inc: Incoming, persist: boolean): Promise<void> {
     this.#open.delete(`${inc.from}/${inc.id}`);
+    inc.hasher?.close();
+    inc.hasher = null;
     if (persist && inc.newChunks > 0) await this.#persist(inc).catch(() => {});
     await inc.partial.close();
   }
