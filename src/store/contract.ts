@@ -39,6 +39,8 @@ export interface OutgoingPacket {
 export interface PacketReader {
   /** Reads exactly `length` bytes at `offset`; rejects if the file is shorter. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** Fills `into` with the bytes at `offset` (no allocation); rejects if the file is shorter. */
+  readInto?(offset: number, into: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 
