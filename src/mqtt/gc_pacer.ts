@@ -7,6 +7,9 @@
  * `--v8-flags=--expose-gc` (ferry's installed wrapper passes it), an
  * asynchronous (incremental, concurrent) full collection is started every
  * {@linkcode mqttLimits.gcEveryBytes}; without the flag this does nothing.
+ * Only the sender paces: a received message's buffer is dropped as soon as
+ * it is handled and dies young, and collections at the receiver cost it a
+ * third of its processor time for no lower peak.
  *
  * ```ts
  * import { TransferGcPacer } from "./gc_pacer.ts";

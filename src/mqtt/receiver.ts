@@ -31,7 +31,6 @@ import type { Logger } from "../log/logger.ts";
 import type { PacketStore, PartialPacket, ResumeState } from "../store/mod.ts";
 import { signAck } from "./ack.ts";
 import { mqttLimits } from "./limits.ts";
-import { TransferGcPacer } from "./gc_pacer.ts";
 import { type DataMessage, encodeAck, encodeHave, type OfferMessage } from "./wire.ts";
 import { crashPoint } from "../fsutil/crash_point.ts";
 
@@ -87,7 +86,6 @@ function bytesToBits(bytes: Uint8Array): bigint {
 export class Receiver {
   readonly #d: ReceiverDeps;
   readonly #open = new Map<string, Incoming>();
-  readonly #gc = new TransferGcPacer(mqttLimits.gcEveryBytes);
 
   constructor(deps: ReceiverDeps) {
     this.#d = deps;
@@ -159,7 +157,6 @@ export class Receiver {
         inc.hasher = null;
       }
     }
-    this.#gc.add(m.bytes.length);
     inc.bits |= 1n << i;
     inc.newChunks++;
     while (inc.bits & 1n) {
