@@ -195,7 +195,8 @@ export class Receiver {
       const oldest = [...this.#open.values()].sort((a, b) => a.usedMs - b.usedMs)[0]!;
       await this.#drop(oldest, true);
     }
-    const partial = await this.#d.store.openIncoming(from, id, size);
+    // One chunk is handled at a time: its write is done here, without a trip to a blocking thread.
+    const partial = await this.#d.store.openIncoming(from, id, size, { writeInline: true });
     const r = partial.resume;
     const fresh: Incoming = {
       from,

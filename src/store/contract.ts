@@ -112,6 +112,14 @@ export interface IncomingOptions {
    * length is the truth); {@linkcode PartialPacket.persist} writes it again.
    */
   partLengthIsDone?: boolean;
+  /**
+   * Writes on the calling thread (`writeSync`) instead of handing each write
+   * to a blocking thread and back: for a receiver that writes one chunk at a
+   * time and waits for it anyway (the MQTT transport). A chunk into the page
+   * cache takes tens of microseconds; a disk that holds back dirty pages
+   * holds the event loop as long.
+   */
+  writeInline?: boolean;
 }
 
 /** Checks a packet's bytes at `path` against its id. */
