@@ -31,6 +31,7 @@ import type { Logger } from "../log/logger.ts";
 import type { PacketStore, PartialPacket, ResumeState } from "../store/mod.ts";
 import { signAck } from "./ack.ts";
 import { mqttLimits } from "./limits.ts";
+import { TransferGcPacer } from "./gc_pacer.ts";
 import { type DataMessage, encodeAck, encodeHave, type OfferMessage } from "./wire.ts";
 import { crashPoint } from "../fsutil/crash_point.ts";
 
@@ -86,6 +87,7 @@ function bytesToBits(bytes: Uint8Array): bigint {
 export class Receiver {
   readonly #d: ReceiverDeps;
   readonly #open = new Map<string, Incoming>();
+  readonly #gc = new TransferGcPacer(mqttLimits.gcMinorEveryBytes, "minor");
 
   constructor(deps: ReceiverDeps) {
     this.#d = deps;
@@ -150,6 +152,7 @@ export class Receiver {
       return;
     }
     await inc.partial.write(m.offset, m.bytes);
+    this.#gc.add(m.bytes.length);
     if (inc.hasher) {
       if (m.offset === inc.done) await inc.hasher.update(m.bytes);
       else {
