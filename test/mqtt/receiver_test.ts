@@ -28,7 +28,7 @@ function bytes(n: number, seed: number): Uint8Array {
   return out;
 }
 
-async function world(dir: string) {
+function world(dir: string) {
   const keys = generateKeys();
   const selfId = nodeIdOf(keys.signPub);
   const real = new SpoolStore(
@@ -94,7 +94,7 @@ async function listRx(rx: string): Promise<string[]> {
 
 Deno.test("chunks in order are hashed as they arrive: committed with that id, then a signed ACK", async () => {
   await withTempDir(async (dir) => {
-    const w = await world(dir);
+    const w = world(dir);
     const data = bytes(5 * CHUNK + 1234, 1);
     const idBytes = await mthOf(data);
     const id = encodeBase32(idBytes);
@@ -111,7 +111,7 @@ Deno.test("chunks in order are hashed as they arrive: committed with that id, th
 
 Deno.test("chunks out of order: the packet is hashed from its file at the commit", async () => {
   await withTempDir(async (dir) => {
-    const w = await world(dir);
+    const w = world(dir);
     const data = bytes(4 * CHUNK, 2);
     const idBytes = await mthOf(data);
     const id = encodeBase32(idBytes);
@@ -127,7 +127,7 @@ Deno.test("chunks out of order: the packet is hashed from its file at the commit
 Deno.test("a chunk altered on the way is refused whichever way it was hashed: nothing in rx, no ACK", async () => {
   for (const order of [[0, 1, 2, 3], [1, 0, 2, 3]]) {
     await withTempDir(async (dir) => {
-      const w = await world(dir);
+      const w = world(dir);
       const data = bytes(4 * CHUNK, 3);
       const idBytes = await mthOf(data);
       for (const i of order) {
