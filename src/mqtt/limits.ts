@@ -49,6 +49,8 @@ export const mqttLimits = {
   statusEveryMs: 5_000,
   /** Bytes moved between full collections (with `--expose-gc`; see `gc_pacer.ts`). */
   gcEveryBytes: 16 * 1024 * 1024,
+  /** Receiver: bytes received between young-generation collections (with `--expose-gc`). */
+  gcMinorEveryBytes: 1024 * 1024,
   /** Longest password file read. */
   passwordFileBytesMax: 4096,
 } as const;

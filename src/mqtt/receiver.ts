@@ -2,7 +2,9 @@
  * The receiving side of the MQTT transport: DATA chunks go into the packet
  * store's resumable partial (`rx/<id>.part` of the spool) at their offsets;
  * every {@linkcode mqttLimits.persistEveryChunks} new chunks the partial is
- * made durable; once every byte
+ * made durable (in the background while further chunks are written: the
+ * resume state it writes names only chunks written before its sync began,
+ * and one such persist runs at a time); once every byte
  * is there the store checks the bytes against the packet id and commits
  * them into `rx/`, and only then a signed ACK goes back. HAVE goes out every
  * {@linkcode mqttLimits.haveEveryChunks} chunks so the sender's window slides
@@ -14,12 +16,19 @@
  * length; anything else is dropped and will be sent again after the next
  * HAVE. Memory: one open file per partial (at most
  * {@linkcode mqttLimits.openPartialsMax}), never the packet's bytes.
+ *
+ * The id check: a packet received from its first byte with every chunk in
+ * order (what a broker delivers on one topic) is hashed on this thread as
+ * its chunks are written, and the store's commit compares that hash with
+ * the id; a packet resumed from an earlier session, or one whose chunks
+ * came out of order, is hashed from its file at the commit instead.
  * @module
  */
 
 import { decodeBase32, encodeBase32 } from "../encoding/base32.ts";
+import { HashPipe } from "../packet/mod.ts";
 import type { Logger } from "../log/logger.ts";
-import type { PacketStore, PartialPacket } from "../store/mod.ts";
+import type { PacketStore, PartialPacket, ResumeState } from "../store/mod.ts";
 import { signAck } from "./ack.ts";
 import { mqttLimits } from "./limits.ts";
 import { TransferGcPacer } from "./gc_pacer.ts";
@@ -52,6 +61,10 @@ interface Incoming {
   /** Chunks taken since the last HAVE. */
   sinceHave: number;
   partial: PartialPacket;
+  /** The background persist running now, or null. */
+  persisting: Promise<void> | null;
+  /** Hash of the bytes below `done` while every chunk came in order from offset 0, else null. */
+  hasher: HashPipe | null;
   usedMs: number;
 }
 
@@ -74,7 +87,7 @@ function bytesToBits(bytes: Uint8Array): bigint {
 export class Receiver {
   readonly #d: ReceiverDeps;
   readonly #open = new Map<string, Incoming>();
-  readonly #gc = new TransferGcPacer(mqttLimits.gcEveryBytes);
+  readonly #gc = new TransferGcPacer(mqttLimits.gcMinorEveryBytes, "minor");
 
   constructor(deps: ReceiverDeps) {
     this.#d = deps;
@@ -111,6 +124,8 @@ export class Receiver {
       // The whole packet in one message: it replaces whatever partial there was.
       inc.done = 0;
       inc.bits = 0n;
+      inc.hasher?.close();
+      inc.hasher = new HashPipe({ mode: "inline" });
     }
     this.#rebase(inc, m.chunk);
     const rel = m.offset - inc.done;
@@ -138,6 +153,13 @@ export class Receiver {
     }
     await inc.partial.write(m.offset, m.bytes);
     this.#gc.add(m.bytes.length);
+    if (inc.hasher) {
+      if (m.offset === inc.done) await inc.hasher.update(m.bytes);
+      else {
+        inc.hasher.close(); // out of order: the commit hashes the file instead
+        inc.hasher = null;
+      }
+    }
     inc.bits |= 1n << i;
     inc.newChunks++;
     while (inc.bits & 1n) {
@@ -147,7 +169,7 @@ export class Receiver {
     if (inc.done === inc.size) return await this.#commit(inc);
     // HAVE may report chunks not yet durable: after a crash the sender's next OFFER gets a
     // HAVE from what was persisted, and the holes are sent again.
-    if (inc.newChunks >= mqttLimits.persistEveryChunks) await this.#persist(inc);
+    if (inc.newChunks >= mqttLimits.persistEveryChunks) this.#persistSoon(inc);
     if (++inc.sinceHave >= mqttLimits.haveEveryChunks) await this.#have(inc);
   }
 
@@ -176,7 +198,8 @@ export class Receiver {
       const oldest = [...this.#open.values()].sort((a, b) => a.usedMs - b.usedMs)[0]!;
       await this.#drop(oldest, true);
     }
-    const partial = await this.#d.store.openIncoming(from, id, size);
+    // One chunk is handled at a time: its write is done here, without a trip to a blocking thread.
+    const partial = await this.#d.store.openIncoming(from, id, size, { writeInline: true });
     const r = partial.resume;
     const fresh: Incoming = {
       from,
@@ -189,6 +212,10 @@ export class Receiver {
       newChunks: 0,
       sinceHave: 0,
       partial,
+      persisting: null,
+      hasher: r && (r.doneBytes > 0 || bytesToBits(r.bitmap) !== 0n)
+        ? null
+        : new HashPipe({ mode: "inline" }),
       usedMs: Date.now(),
     };
     this.#open.set(key, fresh);
@@ -203,13 +230,41 @@ export class Receiver {
   }
 
   async #persist(inc: Incoming): Promise<void> {
-    await inc.partial.persist({
+    await inc.persisting;
+    const state = this.#snapshot(inc);
+    await inc.partial.persist(state);
+  }
+
+  /**
+   * Starts a persist of what is written now and returns at once; nothing
+   * when one is running (the chunks keep counting and the next chunk after
+   * it starts another).
+   */
+  #persistSoon(inc: Incoming): void {
+    if (inc.persisting) return;
+    const state = this.#snapshot(inc);
+    inc.persisting = inc.partial.persist(state).catch((err) => {
+      // The next chunk tries again.
+      inc.newChunks = Math.max(inc.newChunks, mqttLimits.persistEveryChunks);
+      this.#d.log.warn("mqtt-persist-failed", {
+        from: inc.from,
+        id: inc.id,
+        error: (err as Error).message,
+      });
+    }).finally(() => {
+      inc.persisting = null;
+    });
+  }
+
+  /** The resume state of what has been written so far (counted as persisted from here on). */
+  #snapshot(inc: Incoming): ResumeState {
+    inc.newChunks = 0;
+    return {
       size: inc.size,
       fragBytes: inc.frag,
       doneBytes: inc.done,
       bitmap: bitsToBytes(inc.bits),
-    });
-    inc.newChunks = 0;
+    };
   }
 
   async #have(inc: Incoming): Promise<void> {
@@ -229,7 +284,11 @@ export class Receiver {
 
   async #commit(inc: Incoming): Promise<void> {
     this.#open.delete(`${inc.from}/${inc.id}`);
-    const ok = await inc.partial.commit();
+    const hasher = inc.hasher;
+    inc.hasher = null;
+    const checkedId = hasher ? encodeBase32(await hasher.digest()) : undefined;
+    await inc.persisting;
+    const ok = await inc.partial.commit(checkedId);
     if (!ok) {
       this.#d.log.warn("mqtt-packet-refused", {
         from: inc.from,
@@ -246,6 +305,9 @@ export class Receiver {
 
   async #drop(inc: Incoming, persist: boolean): Promise<void> {
     this.#open.delete(`${inc.from}/${inc.id}`);
+    inc.hasher?.close();
+    inc.hasher = null;
+    await inc.persisting;
     if (persist && inc.newChunks > 0) await this.#persist(inc).catch(() => {});
     await inc.partial.close();
   }

@@ -17,7 +17,10 @@
  *   `offline-nice-max` are left in the broker for it, at most
  *   `offline-packets` at a time; they are sent again when it comes back.
  *
- * Memory: `chunks-in-flight` chunks of `chunk-kib` each.
+ * Memory: a bulk packet's DATA messages are built in a ring of
+ * `chunks-in-flight` + 1 buffers of `chunk-kib` each, the packet's bytes read
+ * straight into them; a buffer is used again only after the broker's PUBACK
+ * for the message it held (MQTT.js keeps a QoS 1 message until then).
  * @module
  */
 
@@ -29,7 +32,14 @@ import { verifyAck } from "./ack.ts";
 import { mqttLimits } from "./limits.ts";
 import { Wake } from "./wake.ts";
 import { TransferGcPacer } from "./gc_pacer.ts";
-import { type AckMessage, encodeData, encodeOffer, type HaveMessage } from "./wire.ts";
+import {
+  type AckMessage,
+  dataHeaderBytes,
+  encodeData,
+  encodeOffer,
+  type HaveMessage,
+  writeDataHeader,
+} from "./wire.ts";
 import { crashPoint } from "../fsutil/crash_point.ts";
 
 /** Publishing through the current connection. */
@@ -58,6 +68,8 @@ export interface SenderLink {
 /** Settings the sender uses (from `ferry.mqtt`). */
 export interface SenderSettings {
   packetsInFlight: number;
+  /** Chunks published and not yet acknowledged by the broker (the ring of DATA buffers). */
+  chunksInFlight: number;
   offlinePackets: number;
   offlineNiceMax: number;
 }
@@ -256,6 +268,7 @@ export class PeerSender {
     const offer = encodeOffer({ peer: this.#selfId, packet, size: p.size, nice: p.nice, chunk });
     let stalled = 0;
     let progress = -1;
+    const ring = new DataRing(this.#settings.chunksInFlight + 1, dataHeaderBytes + chunk);
     try {
       while (!signal.aborted && this.present && !bulk.acked) {
         const seq = bulk.haveSeq;
@@ -286,21 +299,24 @@ export class PeerSender {
             }
           }
           if (next >= 0) {
-            const bytes = await reader.read(next, Math.min(chunk, p.size - next));
-            await publisher.publish(
-              this.peer.idText,
-              encodeData({
-                peer: this.#selfId,
-                packet,
-                size: p.size,
-                nice: p.nice,
-                chunk,
-                offset: next,
-                bytes,
-              }),
-            );
+            const length = Math.min(chunk, p.size - next);
+            const slot = await ring.take();
+            const message = slot.bytes.subarray(0, dataHeaderBytes + length);
+            const m = {
+              peer: this.#selfId,
+              packet,
+              size: p.size,
+              nice: p.nice,
+              chunk,
+              offset: next,
+            };
+            writeDataHeader(m, message);
+            if (reader.readInto) await reader.readInto(next, message.subarray(dataHeaderBytes));
+            else message.set(await reader.read(next, length), dataHeaderBytes);
+            const { acked } = await publisher.publish(this.peer.idText, message);
+            slot.free = acked.catch(() => {});
             sentUpTo = next + chunk;
-            this.#gc.add(bytes.length);
+            this.#gc.add(length);
             continue;
           }
           // Everything in the window is out. A HAVE that came meanwhile may have slid it;
@@ -326,6 +342,39 @@ export class PeerSender {
       this.#bulk = null;
       await reader.close();
     }
+  }
+}
+
+/** A reused DATA buffer and when it may be written again. */
+interface Slot {
+  bytes: Uint8Array;
+  /** Settles on the broker's PUBACK (or the connection's end) for the message it holds. */
+  free: Promise<void>;
+}
+
+/** Buffers for a bulk packet's DATA messages, used in turn (allocated as needed). */
+class DataRing {
+  readonly #slots: Slot[] = [];
+  readonly #count: number;
+  readonly #bytes: number;
+  #next = 0;
+
+  constructor(count: number, bytes: number) {
+    this.#count = count;
+    this.#bytes = bytes;
+  }
+
+  /** The next buffer, once the broker has acknowledged what it held. */
+  async take(): Promise<Slot> {
+    const i = this.#next;
+    this.#next = (i + 1) % this.#count;
+    let slot = this.#slots[i];
+    if (!slot) {
+      slot = { bytes: new Uint8Array(this.#bytes), free: Promise.resolve() };
+      this.#slots[i] = slot;
+    }
+    await slot.free;
+    return slot;
   }
 }
 

@@ -97,16 +97,31 @@ function start(kind: keyof typeof KINDS, length: number): { out: Uint8Array; vie
 
 /** Encodes a DATA message. */
 export function encodeData(m: Omit<DataMessage, "kind">): Uint8Array {
-  const { out, view } = start("data", dataHeaderBytes + m.bytes.length);
+  const out = new Uint8Array(dataHeaderBytes + m.bytes.length);
+  writeDataHeader(m, out);
+  out.set(m.bytes, dataHeaderBytes);
+  return out;
+}
+
+/**
+ * Writes a DATA message's header into the first {@linkcode dataHeaderBytes}
+ * of `out`; the payload goes after it (a sender reads the packet's bytes
+ * straight into a reused buffer).
+ */
+export function writeDataHeader(m: Omit<DataMessage, "kind" | "bytes">, out: Uint8Array): void {
+  if (out.length < dataHeaderBytes) {
+    throw new RangeError(`DATA buffer of ${out.length} bytes is shorter than its header`);
+  }
+  const view = new DataView(out.buffer, out.byteOffset, dataHeaderBytes);
+  out.set(wireMagic);
+  out[wireMagic.length] = KINDS.data;
   let at = START;
-  out.set(m.peer, at), at += ID;
-  out.set(m.packet, at), at += ID;
+  out.set(m.peer.subarray(0, ID), at), at += ID;
+  out.set(m.packet.subarray(0, ID), at), at += ID;
   view.setBigUint64(at, BigInt(m.size)), at += 8;
   view.setUint8(at, m.nice), at += 1;
   view.setUint32(at, m.chunk), at += 4;
-  view.setBigUint64(at, BigInt(m.offset)), at += 8;
-  out.set(m.bytes, at);
-  return out;
+  view.setBigUint64(at, BigInt(m.offset));
 }
 
 /** Encodes an OFFER message. */

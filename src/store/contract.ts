@@ -39,6 +39,8 @@ export interface OutgoingPacket {
 export interface PacketReader {
   /** Reads exactly `length` bytes at `offset`; rejects if the file is shorter. */
   read(offset: number, length: number): Promise<Uint8Array>;
+  /** Fills `into` with the bytes at `offset` (no allocation); rejects if the file is shorter. */
+  readInto?(offset: number, into: Uint8Array): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,14 @@ export interface IncomingOptions {
    * length is the truth); {@linkcode PartialPacket.persist} writes it again.
    */
   partLengthIsDone?: boolean;
+  /**
+   * Writes on the calling thread (`writeSync`) instead of handing each write
+   * to a blocking thread and back: for a receiver that writes one chunk at a
+   * time and waits for it anyway (the MQTT transport). A chunk into the page
+   * cache takes tens of microseconds; a disk that holds back dirty pages
+   * holds the event loop as long.
+   */
+  writeInline?: boolean;
 }
 
 /** Checks a packet's bytes at `path` against its id. */

@@ -25,6 +25,8 @@ export interface PartialOptions {
   log: Logger;
   /** NNCP's `.part` semantics: see `IncomingOptions.partLengthIsDone` in `contract.ts`. */
   partLengthIsDone?: boolean;
+  /** Writes with `writeSync`: see `IncomingOptions.writeInline` in `contract.ts`. */
+  writeInline?: boolean;
 }
 
 /** The fragment size recorded for a partial taken over from its length alone. */
@@ -68,8 +70,13 @@ export async function openPartial(o: PartialOptions): Promise<PartialPacket> {
       if (offset < 0 || offset + bytes.length > o.size) {
         throw new RangeError(`Write of ${bytes.length} bytes at ${offset} is outside ${o.size}`);
       }
-      await file.seek(offset, Deno.SeekMode.Start);
       let written = 0;
+      if (o.writeInline) {
+        file.seekSync(offset, Deno.SeekMode.Start);
+        while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+        return;
+      }
+      await file.seek(offset, Deno.SeekMode.Start);
       while (written < bytes.length) written += await file.write(bytes.subarray(written));
     },
     async persist(state: ResumeState): Promise<void> {

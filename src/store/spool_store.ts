@@ -76,6 +76,7 @@ export class SpoolStore implements PacketStore {
       verifyId: async (path, want) => (await idOfFile(path)) === want,
       log: this.#log,
       partLengthIsDone: options.partLengthIsDone ?? false,
+      writeInline: options.writeInline ?? false,
     });
   }
 
