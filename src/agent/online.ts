@@ -250,7 +250,10 @@ export class OnlineAgent {
           : n.maxOnlineTimeSec !== undefined
           ? { maxOnlineTimeSec: n.maxOnlineTimeSec }
           : {}),
+        ...(call.rxRate !== undefined ? { rxRate: call.rxRate } : {}),
+        ...(call.txRate !== undefined ? { txRate: call.txRate } : {}),
         autotoss: call.autoToss,
+        autotossFlags: call.autoTossFlags,
       }, `call ${call.index}`);
       if (result) {
         st.last = {

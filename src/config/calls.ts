@@ -43,7 +43,7 @@ export interface CallSettings {
   mcdIgnore: boolean;
   /** Toss what arrives during the call. */
   autoToss: boolean;
-  /** NNCP's `autotoss-*` refinements, kept as written. */
+  /** NNCP's `autotoss-*` refinements of the toss after the call. */
   autoTossFlags: {
     doSeen: boolean;
     noFile: boolean;

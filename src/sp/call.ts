@@ -28,8 +28,13 @@ export interface CallOptions {
   maxOnlineTimeSec?: number;
   /** Only these packet ids are requested from the peer. */
   pkts?: string[];
+  /** Overrides the neighbour's `rxrate`/`txrate` (SP payloads per second, 0: no limit). */
+  rxRate?: number;
+  txRate?: number;
   /** Toss what arrived from the peer once the session ends. */
   autotoss?: boolean;
+  /** NNCP's `autotoss-*` refinements of that toss. */
+  autotossFlags?: Partial<AutoTossFlags>;
   signal?: AbortSignal;
   onStatus?: (s: SessionStatus) => void;
 }
@@ -84,13 +89,15 @@ export async function callNode(ctx: NodeContext, opts: CallOptions): Promise<Ses
     ...(opts.txOnly ? { txOnly: true } : {}),
     ...(opts.onlineDeadlineSec !== undefined ? { onlineDeadlineSec: opts.onlineDeadlineSec } : {}),
     ...(opts.maxOnlineTimeSec !== undefined ? { maxOnlineTimeSec: opts.maxOnlineTimeSec } : {}),
+    ...(opts.rxRate !== undefined ? { rxRate: opts.rxRate } : {}),
+    ...(opts.txRate !== undefined ? { txRate: opts.txRate } : {}),
     ...(opts.pkts ? { pkts: opts.pkts } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.onStatus ? { onStatus: opts.onStatus } : {}),
   });
   conn.close();
   if (exited) await waitExit(exited);
-  if (opts.autotoss) await autoToss(ctx, node, opts.signal);
+  if (opts.autotoss) await autoToss(ctx, node, opts.signal, opts.autotossFlags);
   return result;
 }
 
@@ -135,16 +142,35 @@ export async function answer(
   return result;
 }
 
+/**
+ * NNCP's `autotoss-*` refinements: `doSeen` leaves `seen/` markers even where
+ * `ferry.toss.seen` is off; the others leave those packet kinds for a later toss.
+ */
+export interface AutoTossFlags {
+  doSeen: boolean;
+  noFile: boolean;
+  noFreq: boolean;
+  noExec: boolean;
+  noTrns: boolean;
+  noArea: boolean;
+}
+
 /** Tosses what `node` sent us (as NNCP's `-autotoss`); failures are logged, never thrown. */
 export async function autoToss(
   ctx: NodeContext,
   node: Neighbour,
   signal?: AbortSignal,
+  flags: Partial<AutoTossFlags> = {},
 ): Promise<void> {
   try {
     const summary = await toss(ctx, {
       nodes: [node],
-      seen: ctx.config.ferry.toss.seen,
+      seen: flags.doSeen || ctx.config.ferry.toss.seen,
+      ...(flags.noFile ? { noFile: true } : {}),
+      ...(flags.noFreq ? { noFreq: true } : {}),
+      ...(flags.noExec ? { noExec: true } : {}),
+      ...(flags.noTrns ? { noTrns: true } : {}),
+      ...(flags.noArea ? { noArea: true } : {}),
       execTimeoutMs: autotossExecTimeoutMs,
       ...(signal ? { signal } : {}),
     });

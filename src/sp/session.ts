@@ -318,8 +318,8 @@ class Session implements SessionLink {
     this.onlineDeadlineMs =
       (this.o.onlineDeadlineSec ?? n.onlineDeadlineSec ?? spOnlineDeadlineDefaultSec) * 1000;
     this.maxOnlineMs = (this.o.maxOnlineTimeSec ?? n.maxOnlineTimeSec ?? 0) * 1000;
-    this.rxRate = n.rxRate ?? 0;
-    this.txRate = n.txRate ?? 0;
+    this.rxRate = this.o.rxRate ?? n.rxRate ?? 0;
+    this.txRate = this.o.txRate ?? n.txRate ?? 0;
     const kinds: ("rx" | "tx")[] = [];
     if (!this.o.txOnly) kinds.push("rx");
     if (!this.o.rxOnly) kinds.push("tx");

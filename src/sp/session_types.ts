@@ -55,6 +55,10 @@ export interface SessionOptions {
   onlineDeadlineSec?: number;
   /** Overrides the neighbour's `maxonlinetime` (0: none). */
   maxOnlineTimeSec?: number;
+  /** Overrides the neighbour's `rxrate`: SP payloads per second taken in (0: no limit). */
+  rxRate?: number;
+  /** Overrides the neighbour's `txrate`: SP payloads per second sent (0: no limit). */
+  txRate?: number;
   /** Only these packets are requested from the peer. */
   pkts?: string[];
   signal?: AbortSignal;

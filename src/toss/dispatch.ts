@@ -42,6 +42,18 @@ export interface Receiver {
   replyTo?: string;
 }
 
+/**
+ * Thrown before a byte of the payload is read when the packet's kind is
+ * disabled for this toss (`--nofile`, `autotoss-noexec`, ...): the packet
+ * stays in its queue, with no `seen/` marker, for a later toss.
+ */
+export class KindDisabled extends Error {
+  override name = "KindDisabled";
+  constructor(readonly kind: string) {
+    super(`${kind} packets are disabled for this toss`);
+  }
+}
+
 /** Toss settings that reach the handlers. */
 export interface DispatchOptions {
   execTimeoutMs: number;
@@ -84,13 +96,9 @@ export async function planDelivery(
   packetKey: string,
   options: DispatchOptions,
 ): Promise<Delivery> {
-  const skip = (kind: string): Delivery => ({
-    sink: { write() {}, commit() {}, abort() {} },
-    finish: () => Promise.resolve(`skipped ${kind} packet (disabled)`),
-    cleanup: nothing,
-    seenNote: "",
-    fields: [["Type", kind]],
-  });
+  const skip = (kind: string): never => {
+    throw new KindDisabled(kind);
+  };
   switch (plain.type) {
     case PlainType.file: {
       if (options.noFile) return skip("file");

@@ -18,7 +18,13 @@ import { type NodeContext } from "../node/context.ts";
 import { sweepSpoolTemps } from "../node/sweep.ts";
 import { metaPathFor, reassembleCandidates } from "../reass/mod.ts";
 import type { SpoolEntry, Xx } from "../spool/mod.ts";
-import { type Delivery, type DispatchOptions, planDelivery, type Receiver } from "./dispatch.ts";
+import {
+  type Delivery,
+  type DispatchOptions,
+  KindDisabled,
+  planDelivery,
+  type Receiver,
+} from "./dispatch.ts";
 import { TossRefusal } from "./refusal.ts";
 import { crashPoint } from "../fsutil/crash_point.ts";
 
@@ -224,6 +230,10 @@ export async function tossPacket(
   } catch (err) {
     if (err instanceof LeaveAlone) {
       ctx.log.debug("toss-left", { node: folder, pkt: entry.id, reason: "not an area message" });
+      return "skipped";
+    }
+    if (err instanceof KindDisabled) {
+      ctx.log.info("toss-left", { node: folder, pkt: entry.id, reason: err.message });
       return "skipped";
     }
     const event = err instanceof TossRefusal

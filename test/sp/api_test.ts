@@ -220,6 +220,59 @@ Deno.test("callNode with autotoss delivers what arrived once the session ends", 
   });
 });
 
+Deno.test("callNode with autotoss-nofile leaves file packets for a later toss", async () => {
+  await withWorld(async (w) => {
+    await queue(w, "bob", "alice", "kept.txt", "N");
+    const alice = await nodeContext(w.alice);
+    const bob = await nodeContext(w.bob);
+    await withDaemon(bob.ctx, {}, async (addr) => {
+      const r = await callNode(alice.ctx, {
+        node: IDS.bob,
+        addr,
+        nice: 255,
+        autotoss: true,
+        autotossFlags: { noFile: true },
+        onlineDeadlineSec: 1,
+      });
+      assertEquals(r.rxPackets, 1);
+    });
+    // The toss ran and left the file packet where it was: nothing delivered, nothing lost.
+    assertStringIncludes(alice.lines.join("\n"), "sp-autotoss");
+    assertEquals((await packetsIn(queueDir(w.alice, "bob", "rx"))).length, 1);
+    const delivered = await Deno.stat(`${w.alice.incoming}/kept.txt`).then(() => true, () => false);
+    assertEquals(delivered, false);
+  });
+});
+
+Deno.test("callNode's txRate overrides the neighbour's: SP payloads are paced", async () => {
+  await withWorld(async (w) => {
+    // 640 KiB: at least ten FILE payloads of about 64 KiB each.
+    const bytes = new Uint8Array(640 * 1024).map((_, i) => i % 251);
+    await Deno.writeFile(`${w.root}/paced.bin`, bytes);
+    await ferryOk(w.alice, ["file", `${w.root}/paced.bin`, "bob:paced.bin"]);
+    const alice = await nodeContext(w.alice);
+    const bob = await nodeContext(w.bob);
+    await withDaemon(bob.ctx, {}, async (addr) => {
+      const started = Date.now();
+      const r = await callNode(alice.ctx, {
+        node: IDS.bob,
+        addr,
+        nice: 255,
+        txOnly: true,
+        txRate: 3,
+        onlineDeadlineSec: 1,
+      });
+      const took = Date.now() - started;
+      assertEquals(r.txPackets, 1);
+      // Ten payloads at three a second cannot leave in less than 3 s.
+      assert(took >= 3_000, `the paced session took only ${took} ms`);
+      assertStringIncludes(alice.lines.join("\n"), "sp-");
+    });
+    assertEquals((await packetsIn(queueDir(w.bob, "alice", "rx"))).length, 1);
+    assertEquals(await packetsIn(queueDir(w.alice, "bob", "tx")), []);
+  });
+});
+
 Deno.test("a packet queued during a session is announced and sent in that session", async () => {
   await withWorld(async (w) => {
     const alice = await nodeContext(w.alice);
