@@ -50,6 +50,8 @@ import {
   PacketError,
 } from "../packet/mod.ts";
 import { linkFreeName as linkFree } from "../fsutil/free_name.ts";
+import { DirectOutput, DirectWriteRefused } from "./direct_output.ts";
+import { pipelineHashers, runPipeline } from "./pipeline.ts";
 
 /** Suffix of a meta file. */
 export const META_SUFFIX = ".nncp.meta";
@@ -286,19 +288,31 @@ export async function reassemble(path: string, options: ReassOptions = {}): Prom
       }
     }
     await step("checked");
-    let out: Deno.FsFile | null = null;
+    let out: Output | null = null;
     if (toFile) {
       await removeIfThere(m.tempPath); // an interrupted write
-      out = await openFile(m.tempPath, { write: true, createNew: true, mode: 0o644 });
+      out = await Output.create(m.tempPath);
     }
     try {
-      await copyChunks(
-        m,
-        options.dryRun ? null : options.output ?? ((b) => writeAll(out!, b)),
-        step,
-      );
+      const hashers = options.output === undefined ? pipelineHashers() : null;
+      if (hashers !== null) {
+        const bad = await runPipeline({
+          chunkPaths: m.chunkPaths,
+          chunkBytes: (i) => chunkBytes(m.meta, i),
+          checksum: (i) => m.meta.checksums[i]!,
+          write: out === null ? null : (data, at) => out!.write(data, at),
+          written: (i) => step(`chunk-written:${i}`),
+        }, hashers);
+        if (bad.length > 0) throw badChunks(m, bad);
+      } else {
+        await copyChunks(
+          m,
+          options.dryRun ? null : options.output ?? ((b) => out!.write(b, out!.size)),
+          step,
+        );
+      }
       if (out !== null) {
-        await syncFile(out);
+        await out.sync();
         out.close();
         out = null;
         await step("synced");
@@ -369,14 +383,94 @@ async function copyChunks(
   } finally {
     mth.close();
   }
-  if (bad.length > 0) {
-    throw new ReassError(
-      "bad-chunk",
-      `Cannot reassemble ${m.dir}/${m.name}: ${
-        bad.join("; ")
-      }; remove the bad chunks and ask for them again`,
-      bad,
+  if (bad.length > 0) throw badChunks(m, bad);
+}
+
+function badChunks(m: MetaFile, bad: string[]): ReassError {
+  return new ReassError(
+    "bad-chunk",
+    `Cannot reassemble ${m.dir}/${m.name}: ${
+      bad.join("; ")
+    }; remove the bad chunks and ask for them again`,
+    bad,
+  );
+}
+
+/**
+ * The temporary file being written: directly ({@linkcode DirectOutput})
+ * where the file system allows, each piece that does not fit a direct
+ * write (and every piece elsewhere) the ordinary way.
+ */
+class Output {
+  #direct: DirectOutput | null;
+  #plain: Deno.FsFile | null;
+  #path: string;
+  /** The last ordinary write queued (null: none yet). */
+  #plainTail: Promise<void> | null = null;
+  /** Bytes written so far: the end of the highest piece. */
+  size = 0;
+
+  private constructor(path: string, direct: DirectOutput | null, plain: Deno.FsFile | null) {
+    this.#path = path;
+    this.#direct = direct;
+    this.#plain = plain;
+  }
+
+  static async create(path: string): Promise<Output> {
+    const direct = DirectOutput.create(path, 0o644);
+    if (direct !== null) return new Output(path, direct, null);
+    return new Output(
+      path,
+      null,
+      await openFile(path, { write: true, createNew: true, mode: 0o644 }),
     );
+  }
+
+  /**
+   * Writes `data` at `offset`. Direct writes may run side by side; once a
+   * piece had to be written the ordinary way, every later one is too, one
+   * at a time.
+   */
+  write(data: Uint8Array, offset: number): Promise<void> {
+    if (this.#plainTail === null && this.#direct?.fits(data, offset)) {
+      return this.#direct.write(data, offset).then(
+        () => this.#grown(offset + data.length),
+        (err) => {
+          if (!(err instanceof DirectWriteRefused)) throw err;
+          return this.#writePlain(data, offset);
+        },
+      );
+    }
+    return this.#writePlain(data, offset);
+  }
+
+  #writePlain(data: Uint8Array, offset: number): Promise<void> {
+    const after = this.#plainTail ?? Promise.resolve();
+    const done = after.then(async () => {
+      this.#plain ??= await openFile(this.#path, { write: true });
+      await this.#plain.seek(offset, Deno.SeekMode.Start);
+      await writeAll(this.#plain, data);
+      this.#grown(offset + data.length);
+    });
+    this.#plainTail = done.catch(() => {}); // the error goes to this write's caller
+    return done;
+  }
+
+  #grown(end: number): void {
+    this.size = Math.max(this.size, end);
+  }
+
+  /** Everything written to disk (one fsync covers both descriptors: they are one file). */
+  async sync(): Promise<void> {
+    if (this.#direct !== null) await this.#direct.sync();
+    else await syncFile(this.#plain!);
+  }
+
+  close(): void {
+    this.#direct?.close();
+    this.#plain?.close();
+    this.#direct = null;
+    this.#plain = null;
   }
 }
 
