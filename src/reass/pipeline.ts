@@ -45,8 +45,20 @@ export interface PipelineJob {
   written(i: number): void | Promise<void>;
 }
 
-/** The SIMD hashers the pipeline runs on, or null where WebAssembly SIMD is missing. */
-export function pipelineHashers(): Blake3Leaves[] | null {
+/** A set of hashers not in use, kept for the next reassembly (one set at most). */
+let spare: Blake3Leaves[] | null = null;
+
+/**
+ * Hashers for one pipeline, or null where WebAssembly SIMD is missing. Give
+ * them back with {@linkcode releaseHashers} once the pipeline has returned;
+ * two reassemblies at once get two sets.
+ */
+export function takeHashers(): Blake3Leaves[] | null {
+  if (spare !== null) {
+    const set = spare;
+    spare = null;
+    return set;
+  }
   const hashers: Blake3Leaves[] = [];
   for (let i = 0; i < reassPipelineBuffers; i++) {
     const h = Blake3Leaves.create(MTH_LEAF_KEY);
@@ -54,6 +66,11 @@ export function pipelineHashers(): Blake3Leaves[] | null {
     hashers.push(h);
   }
   return hashers;
+}
+
+/** Keeps `hashers` (from {@linkcode takeHashers}, no longer used) for the next reassembly. */
+export function releaseHashers(hashers: Blake3Leaves[]): void {
+  spare ??= hashers;
 }
 
 /** One piece of a chunk: at most one hasher's input area. */

@@ -35,6 +35,7 @@ import {
   dirname,
   freeBytes,
   fsyncDir,
+  isBlockingIo,
   isNotFound,
   openFile,
   readSome,
@@ -51,7 +52,7 @@ import {
 } from "../packet/mod.ts";
 import { linkFreeName as linkFree } from "../fsutil/free_name.ts";
 import { DirectOutput, DirectWriteRefused } from "./direct_output.ts";
-import { pipelineHashers, runPipeline } from "./pipeline.ts";
+import { releaseHashers, runPipeline, takeHashers } from "./pipeline.ts";
 
 /** Suffix of a meta file. */
 export const META_SUFFIX = ".nncp.meta";
@@ -109,6 +110,8 @@ export interface ReassResult {
   chunks: number;
   /** True when an earlier, interrupted run had already made the file. */
   resumed: boolean;
+  /** Bytes of the file written around the page cache (`O_DIRECT`); the rest went the ordinary way. */
+  directBytes: number;
 }
 
 /** A meta file read and checked, with the paths of its chunks. */
@@ -187,10 +190,7 @@ export async function chunkProblems(
   const problems: string[] = [];
   for (let i = 0; i < m.chunkPaths.length; i++) {
     const p = m.chunkPaths[i]!;
-    const info = await Deno.lstat(p).catch((err) => {
-      if (isNotFound(err)) return null;
-      throw err;
-    });
+    const info = await lstatIfThere(p);
     if (info === null) {
       missing.push(i);
       problems.push(`chunk ${i} (${p}) is missing`);
@@ -215,11 +215,23 @@ function linkFreeName(from: string, to: string): string {
   );
 }
 
+/** Removes `path` if it is there (right here when the command runs blocking I/O, see `setBlockingIo`). */
 async function removeIfThere(path: string): Promise<void> {
   try {
-    await Deno.remove(path);
+    if (isBlockingIo()) Deno.removeSync(path);
+    else await Deno.remove(path);
   } catch (err) {
     if (!isNotFound(err)) throw err;
+  }
+}
+
+/** `lstat` of `path`, null when it is missing (right here under blocking I/O). */
+async function lstatIfThere(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return isBlockingIo() ? Deno.lstatSync(path) : await Deno.lstat(path);
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
   }
 }
 
@@ -257,6 +269,7 @@ export async function reassemble(path: string, options: ReassOptions = {}): Prom
       fileBytes: m.meta.fileSize,
       chunks: m.chunkPaths.length,
       resumed: false,
+      directBytes: 0,
     };
     const toFile = options.output === undefined && !options.dryRun;
     if (toFile && links(m.tempPath) >= 2) {
@@ -294,15 +307,20 @@ export async function reassemble(path: string, options: ReassOptions = {}): Prom
       out = await Output.create(m.tempPath);
     }
     try {
-      const hashers = options.output === undefined ? pipelineHashers() : null;
+      const hashers = options.output === undefined ? takeHashers() : null;
       if (hashers !== null) {
-        const bad = await runPipeline({
-          chunkPaths: m.chunkPaths,
-          chunkBytes: (i) => chunkBytes(m.meta, i),
-          checksum: (i) => m.meta.checksums[i]!,
-          write: out === null ? null : (data, at) => out!.write(data, at),
-          written: (i) => step(`chunk-written:${i}`),
-        }, hashers);
+        let bad: string[];
+        try {
+          bad = await runPipeline({
+            chunkPaths: m.chunkPaths,
+            chunkBytes: (i) => chunkBytes(m.meta, i),
+            checksum: (i) => m.meta.checksums[i]!,
+            write: out === null ? null : (data, at) => out!.write(data, at),
+            written: (i) => step(`chunk-written:${i}`),
+          }, hashers);
+        } finally {
+          releaseHashers(hashers);
+        }
         if (bad.length > 0) throw badChunks(m, bad);
       } else {
         await copyChunks(
@@ -313,6 +331,7 @@ export async function reassemble(path: string, options: ReassOptions = {}): Prom
       }
       if (out !== null) {
         await out.sync();
+        result.directBytes = out.directBytes;
         out.close();
         out = null;
         await step("synced");
@@ -409,6 +428,8 @@ class Output {
   #plainTail: Promise<void> | null = null;
   /** Bytes written so far: the end of the highest piece. */
   size = 0;
+  /** Bytes written directly. */
+  directBytes = 0;
 
   private constructor(path: string, direct: DirectOutput | null, plain: Deno.FsFile | null) {
     this.#path = path;
@@ -432,9 +453,21 @@ class Output {
    * at a time.
    */
   write(data: Uint8Array, offset: number): Promise<void> {
+    if (this.#plainTail === null && this.#direct !== null) {
+      // A piece that ends off the alignment (the file's tail): its whole pages directly.
+      const head = data.length - data.length % this.#direct.alignment;
+      if (head > 0 && head < data.length && this.#direct.fits(data.subarray(0, head), offset)) {
+        const first = this.write(data.subarray(0, head), offset);
+        const rest = this.#writePlain(data.subarray(head), offset + head);
+        return Promise.all([first, rest]).then(() => {});
+      }
+    }
     if (this.#plainTail === null && this.#direct?.fits(data, offset)) {
       return this.#direct.write(data, offset).then(
-        () => this.#grown(offset + data.length),
+        () => {
+          this.directBytes += data.length;
+          this.#grown(offset + data.length);
+        },
         (err) => {
           if (!(err instanceof DirectWriteRefused)) throw err;
           return this.#writePlain(data, offset);
