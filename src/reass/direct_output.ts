@@ -170,7 +170,14 @@ export class DirectOutput {
       if (fd >= 0) break;
       const code = errno(c);
       if (code === EINTR) continue;
-      if (code === EINVAL) return null; // this file system takes no O_DIRECT
+      if (code === EINVAL) {
+        // This file system takes no O_DIRECT; the file may have been made before the refusal
+        // (O_EXCL: if it is there, it is this call's).
+        try {
+          Deno.removeSync(path);
+        } catch { /* it was not */ }
+        return null;
+      }
       const message = `${describe(c, code)} (os error ${code}): ${path}`;
       if (code === 17) throw new Deno.errors.AlreadyExists(message);
       if (code === 2) throw new Deno.errors.NotFound(message);

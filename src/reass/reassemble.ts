@@ -2,18 +2,18 @@
  * Putting a chunked file back together (`nncp-reass`): `NAME.nncp.meta`
  * lists the size and the MTH of every `NAME.nncp.chunkN` next to it.
  *
- * One pass over the chunks: each is read in batches of
- * {@linkcode reassReadBytes}, hashed and written to a hidden temporary file
- * in the same folder (`nncp-reass` reads every chunk twice: to check it,
- * then to copy it). One `HashPipe` hashes every chunk in turn
- * (`digestAndRestart`). With more than {@linkcode reassWorkerCoresMin} - 1
- * cores and a big file it shares the leaves with a worker while this thread
- * reads and writes; on two cores it hashes here: measured on a busy 2-core
- * machine, the worker saved no time there but cost 10 to 15 MiB more peak
- * memory and more CPU. Memory stays at one batch plus the pipe's bounded
- * staging buffers whatever the file size. (Writing each batch
- * asynchronously, to overlap it with the next read, measured no faster and
- * cost more system time.)
+ * One pass over the chunks (`nncp-reass` reads every chunk twice: to check
+ * it, then to copy it). Where WebAssembly SIMD is available (everywhere
+ * ferry runs) and the file goes to disk, {@linkcode ./pipeline.ts} reads
+ * each piece straight into a leaf hasher's memory, hashes it there and
+ * writes it from there, reading the next piece and writing the last ones
+ * on pool threads meanwhile; the file is written around the page cache
+ * ({@linkcode ./direct_output.ts}, `O_DIRECT`) where the file system and
+ * the FFI permission allow, else the ordinary way. Otherwise (`--stdout`,
+ * no SIMD) chunks are read in batches of {@linkcode reassReadBytes} into
+ * one `HashPipe` (`digestAndRestart` per chunk) and written in turn; with
+ * {@linkcode reassWorkerCoresMin} cores or more a worker shares its leaves.
+ * Memory stays at a few fixed buffers whatever the file size.
  * A chunk whose size or hash differs from the meta stops the writing (the
  * other chunks are still checked, so every bad one is named) and the
  * temporary file is removed: nothing partial ever appears.
