@@ -10,7 +10,11 @@
 import { assert_ as assert, assertEquals } from "../assert.ts";
 import { REPO_ROOT, withTempDir } from "../helpers.ts";
 import { reassemble } from "../../src/reass/mod.ts";
-import { directAlignDefault, DirectOutput } from "../../src/reass/direct_output.ts";
+import {
+  directAlignDefault,
+  DirectOutput,
+  DirectWriteRefused,
+} from "../../src/reass/direct_output.ts";
 import { namesIn, sameBytes } from "../node/_world.ts";
 import { hiddenIn, makeChunked } from "./_fixture.ts";
 
@@ -26,7 +30,7 @@ function alignedBytes(length: number): Uint8Array {
   );
 }
 
-Deno.test("DirectOutput writes aligned pieces directly, refuses to take unaligned ones, and will not replace a file", async () => {
+Deno.test("DirectOutput writes aligned pieces directly, refuses to take unaligned ones, reports what the kernel refuses, and will not replace a file", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/out.bin`;
     const out = DirectOutput.create(path, 0o644);
@@ -40,6 +44,15 @@ Deno.test("DirectOutput writes aligned pieces directly, refuses to take unaligne
       assert(!out.fits(a.subarray(0, 1000), 0), "a length that is not aligned");
       assert(!out.fits(new Uint8Array(0), 0), "nothing to write");
       if (out.memoryAlignment > 1) assert(!out.fits(a.subarray(1, 4097), 0), "an odd address");
+      // A write the kernel refuses (an offset off its alignment) says so, and writes nothing.
+      let refused: unknown = null;
+      try {
+        await out.write(a.subarray(0, 4096), 100);
+      } catch (err) {
+        refused = err;
+      }
+      assert(refused instanceof DirectWriteRefused, `a refused direct write: ${refused}`);
+      assertEquals((await Deno.lstat(path)).size, 0);
       // Two pieces written side by side, the second first.
       await Promise.all([out.write(a.subarray(0, 32 * 1024), 32 * 1024), out.write(a, 64 * 1024)]);
       await out.write(a.subarray(0, 32 * 1024), 0);
