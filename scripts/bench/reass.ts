@@ -2,7 +2,8 @@
  * `deno task bench reass`: reassembling a chunked file, `ferry reass`
  * against `nncp-reass` on the same chunks. The file is 1 GiB in 256 chunks
  * of 4 MiB (quick: 64 MiB in 16), random bytes, with its meta made like
- * NNCP's (the MTH of each chunk). Each run gets fresh hard links to the
+ * NNCP's (the MTH of each chunk); the first run of each tool is checked
+ * byte for byte against the chunks. Each run gets fresh hard links to the
  * chunks (both tools remove them), starts after a `sync` (so no run pays
  * for writing back the previous one's output), and its output is deleted
  * afterwards; the runs alternate and the best of three counts. Both are full processes
@@ -53,6 +54,27 @@ async function makeChunks(dir: string, name: string, count: number, chunkBytes: 
   await Deno.writeFile(`${dir}/${name}.nncp.meta`, meta);
 }
 
+/** Throws unless `path` holds exactly the chunks of `dir`, in order. */
+async function sameAsChunks(
+  path: string,
+  dir: string,
+  name: string,
+  count: number,
+  tool: string,
+): Promise<void> {
+  using file = await Deno.open(path, { read: true });
+  for (let i = 0; i < count; i++) {
+    const chunk = await Deno.readFile(`${dir}/${name}.nncp.chunk${i}`);
+    const got = new Uint8Array(chunk.length);
+    for (let n = 0; n < got.length;) {
+      const r = await file.read(got.subarray(n));
+      if (r === null) throw new Error(`${tool}'s file ends inside chunk ${i}`);
+      n += r;
+    }
+    if (got.some((b, j) => b !== chunk[j])) throw new Error(`${tool}'s file differs in chunk ${i}`);
+  }
+}
+
 /** A folder holding fresh hard links to the chunks and the meta of `from`. */
 async function linkCopy(from: string, to: string): Promise<void> {
   await Deno.remove(to, { recursive: true }).catch(() => {});
@@ -98,6 +120,7 @@ export async function run(ctx: BenchContext): Promise<BenchTable[]> {
         : await measure("nncp-reass", ["-cfg", cfg.alice!, "-quiet", "-noprogress", meta]);
       const size = (await Deno.stat(`${work}/big.bin`)).size;
       if (size !== count * chunkBytes) throw new Error(`${tool} made ${size} bytes`);
+      if (i === 0) await sameAsChunks(`${work}/big.bin`, source, "big.bin", count, tool);
       await Deno.remove(`${work}/big.bin`);
       ctx.say(
         `reass: ${tool}: ${m.seconds.toFixed(3)} s, CPU ${m.cpuSeconds.toFixed(2)} s, ` +
@@ -140,7 +163,8 @@ export async function run(ctx: BenchContext): Promise<BenchTable[]> {
       }), ` +
       `peak RSS at most ${rssMiBMax} MiB (${
         best.ferry.rss / 1024 <= rssMiBMax ? "met" : "missed"
-      }). nncp-reass reads every chunk twice (check, then copy); ferry checks while it copies. ` +
+      }). nncp-reass reads every chunk twice (check, then copy) and writes through the page ` +
+      `cache; ferry checks while it copies and writes around the page cache (O_DIRECT). ` +
       `CPU s is user plus system time: on a busy machine it shows the work apart from the waiting.`,
     ],
   }];

@@ -2,18 +2,18 @@
  * Putting a chunked file back together (`nncp-reass`): `NAME.nncp.meta`
  * lists the size and the MTH of every `NAME.nncp.chunkN` next to it.
  *
- * One pass over the chunks: each is read in batches of
- * {@linkcode reassReadBytes}, hashed and written to a hidden temporary file
- * in the same folder (`nncp-reass` reads every chunk twice: to check it,
- * then to copy it). One `HashPipe` hashes every chunk in turn
- * (`digestAndRestart`). With more than {@linkcode reassWorkerCoresMin} - 1
- * cores and a big file it shares the leaves with a worker while this thread
- * reads and writes; on two cores it hashes here: measured on a busy 2-core
- * machine, the worker saved no time there but cost 10 to 15 MiB more peak
- * memory and more CPU. Memory stays at one batch plus the pipe's bounded
- * staging buffers whatever the file size. (Writing each batch
- * asynchronously, to overlap it with the next read, measured no faster and
- * cost more system time.)
+ * One pass over the chunks (`nncp-reass` reads every chunk twice: to check
+ * it, then to copy it). Where WebAssembly SIMD is available (everywhere
+ * ferry runs) and the file goes to disk, {@linkcode ./pipeline.ts} reads
+ * each piece straight into a leaf hasher's memory, hashes it there and
+ * writes it from there, reading the next piece and writing the last ones
+ * on pool threads meanwhile; the file is written around the page cache
+ * ({@linkcode ./direct_output.ts}, `O_DIRECT`) where the file system and
+ * the FFI permission allow, else the ordinary way. Otherwise (`--stdout`,
+ * no SIMD) chunks are read in batches of {@linkcode reassReadBytes} into
+ * one `HashPipe` (`digestAndRestart` per chunk) and written in turn; with
+ * {@linkcode reassWorkerCoresMin} cores or more a worker shares its leaves.
+ * Memory stays at a few fixed buffers whatever the file size.
  * A chunk whose size or hash differs from the meta stops the writing (the
  * other chunks are still checked, so every bad one is named) and the
  * temporary file is removed: nothing partial ever appears.
@@ -35,6 +35,7 @@ import {
   dirname,
   freeBytes,
   fsyncDir,
+  isBlockingIo,
   isNotFound,
   openFile,
   readSome,
@@ -50,6 +51,8 @@ import {
   PacketError,
 } from "../packet/mod.ts";
 import { linkFreeName as linkFree } from "../fsutil/free_name.ts";
+import { DirectOutput, DirectWriteRefused } from "./direct_output.ts";
+import { releaseHashers, runPipeline, takeHashers } from "./pipeline.ts";
 
 /** Suffix of a meta file. */
 export const META_SUFFIX = ".nncp.meta";
@@ -107,6 +110,8 @@ export interface ReassResult {
   chunks: number;
   /** True when an earlier, interrupted run had already made the file. */
   resumed: boolean;
+  /** Bytes of the file written around the page cache (`O_DIRECT`); the rest went the ordinary way. */
+  directBytes: number;
 }
 
 /** A meta file read and checked, with the paths of its chunks. */
@@ -185,10 +190,7 @@ export async function chunkProblems(
   const problems: string[] = [];
   for (let i = 0; i < m.chunkPaths.length; i++) {
     const p = m.chunkPaths[i]!;
-    const info = await Deno.lstat(p).catch((err) => {
-      if (isNotFound(err)) return null;
-      throw err;
-    });
+    const info = await lstatIfThere(p);
     if (info === null) {
       missing.push(i);
       problems.push(`chunk ${i} (${p}) is missing`);
@@ -213,11 +215,23 @@ function linkFreeName(from: string, to: string): string {
   );
 }
 
+/** Removes `path` if it is there (right here when the command runs blocking I/O, see `setBlockingIo`). */
 async function removeIfThere(path: string): Promise<void> {
   try {
-    await Deno.remove(path);
+    if (isBlockingIo()) Deno.removeSync(path);
+    else await Deno.remove(path);
   } catch (err) {
     if (!isNotFound(err)) throw err;
+  }
+}
+
+/** `lstat` of `path`, null when it is missing (right here under blocking I/O). */
+async function lstatIfThere(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return isBlockingIo() ? Deno.lstatSync(path) : await Deno.lstat(path);
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
   }
 }
 
@@ -255,6 +269,7 @@ export async function reassemble(path: string, options: ReassOptions = {}): Prom
       fileBytes: m.meta.fileSize,
       chunks: m.chunkPaths.length,
       resumed: false,
+      directBytes: 0,
     };
     const toFile = options.output === undefined && !options.dryRun;
     if (toFile && links(m.tempPath) >= 2) {
@@ -286,19 +301,37 @@ export async function reassemble(path: string, options: ReassOptions = {}): Prom
       }
     }
     await step("checked");
-    let out: Deno.FsFile | null = null;
+    let out: Output | null = null;
     if (toFile) {
       await removeIfThere(m.tempPath); // an interrupted write
-      out = await openFile(m.tempPath, { write: true, createNew: true, mode: 0o644 });
+      out = await Output.create(m.tempPath);
     }
     try {
-      await copyChunks(
-        m,
-        options.dryRun ? null : options.output ?? ((b) => writeAll(out!, b)),
-        step,
-      );
+      const hashers = options.output === undefined ? takeHashers() : null;
+      if (hashers !== null) {
+        let bad: string[];
+        try {
+          bad = await runPipeline({
+            chunkPaths: m.chunkPaths,
+            chunkBytes: (i) => chunkBytes(m.meta, i),
+            checksum: (i) => m.meta.checksums[i]!,
+            write: out === null ? null : (data, at) => out!.write(data, at),
+            written: (i) => step(`chunk-written:${i}`),
+          }, hashers);
+        } finally {
+          releaseHashers(hashers);
+        }
+        if (bad.length > 0) throw badChunks(m, bad);
+      } else {
+        await copyChunks(
+          m,
+          options.dryRun ? null : options.output ?? ((b) => out!.write(b, out!.size)),
+          step,
+        );
+      }
       if (out !== null) {
-        await syncFile(out);
+        await out.sync();
+        result.directBytes = out.directBytes;
         out.close();
         out = null;
         await step("synced");
@@ -369,14 +402,108 @@ async function copyChunks(
   } finally {
     mth.close();
   }
-  if (bad.length > 0) {
-    throw new ReassError(
-      "bad-chunk",
-      `Cannot reassemble ${m.dir}/${m.name}: ${
-        bad.join("; ")
-      }; remove the bad chunks and ask for them again`,
-      bad,
+  if (bad.length > 0) throw badChunks(m, bad);
+}
+
+function badChunks(m: MetaFile, bad: string[]): ReassError {
+  return new ReassError(
+    "bad-chunk",
+    `Cannot reassemble ${m.dir}/${m.name}: ${
+      bad.join("; ")
+    }; remove the bad chunks and ask for them again`,
+    bad,
+  );
+}
+
+/**
+ * The temporary file being written: directly ({@linkcode DirectOutput})
+ * where the file system allows, each piece that does not fit a direct
+ * write (and every piece elsewhere) the ordinary way.
+ */
+class Output {
+  #direct: DirectOutput | null;
+  #plain: Deno.FsFile | null;
+  #path: string;
+  /** The last ordinary write queued (null: none yet). */
+  #plainTail: Promise<void> | null = null;
+  /** Bytes written so far: the end of the highest piece. */
+  size = 0;
+  /** Bytes written directly. */
+  directBytes = 0;
+
+  private constructor(path: string, direct: DirectOutput | null, plain: Deno.FsFile | null) {
+    this.#path = path;
+    this.#direct = direct;
+    this.#plain = plain;
+  }
+
+  static async create(path: string): Promise<Output> {
+    const direct = DirectOutput.create(path, 0o644);
+    if (direct !== null) return new Output(path, direct, null);
+    return new Output(
+      path,
+      null,
+      await openFile(path, { write: true, createNew: true, mode: 0o644 }),
     );
+  }
+
+  /**
+   * Writes `data` at `offset`. Direct writes may run side by side; once a
+   * piece had to be written the ordinary way, every later one is too, one
+   * at a time.
+   */
+  write(data: Uint8Array, offset: number): Promise<void> {
+    if (this.#plainTail === null && this.#direct !== null) {
+      // A piece that ends off the alignment (the file's tail): its whole pages directly.
+      const head = data.length - data.length % this.#direct.alignment;
+      if (head > 0 && head < data.length && this.#direct.fits(data.subarray(0, head), offset)) {
+        const first = this.write(data.subarray(0, head), offset);
+        const rest = this.#writePlain(data.subarray(head), offset + head);
+        return Promise.all([first, rest]).then(() => {});
+      }
+    }
+    if (this.#plainTail === null && this.#direct?.fits(data, offset)) {
+      return this.#direct.write(data, offset).then(
+        () => {
+          this.directBytes += data.length;
+          this.#grown(offset + data.length);
+        },
+        (err) => {
+          if (!(err instanceof DirectWriteRefused)) throw err;
+          return this.#writePlain(data, offset);
+        },
+      );
+    }
+    return this.#writePlain(data, offset);
+  }
+
+  #writePlain(data: Uint8Array, offset: number): Promise<void> {
+    const after = this.#plainTail ?? Promise.resolve();
+    const done = after.then(async () => {
+      this.#plain ??= await openFile(this.#path, { write: true });
+      await this.#plain.seek(offset, Deno.SeekMode.Start);
+      await writeAll(this.#plain, data);
+      this.#grown(offset + data.length);
+    });
+    this.#plainTail = done.catch(() => {}); // the error goes to this write's caller
+    return done;
+  }
+
+  #grown(end: number): void {
+    this.size = Math.max(this.size, end);
+  }
+
+  /** Everything written to disk (one fsync covers both descriptors: they are one file). */
+  async sync(): Promise<void> {
+    if (this.#direct !== null) await this.#direct.sync();
+    else await syncFile(this.#plain!);
+  }
+
+  close(): void {
+    this.#direct?.close();
+    this.#plain?.close();
+    this.#direct = null;
+    this.#plain = null;
   }
 }
 
