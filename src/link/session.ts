@@ -251,9 +251,10 @@ export class LinkSession {
     this.stats.framesReceived++;
     // Sent before the peer heard this side's latest turn (still in a TNC's queue): its
     // contents count, but it does not pass the turn here.
-    const stale = !this.timer.lingering && this.timer.stale(frame.rem);
+    const frameMs = this.airtime.frameMs(got.length + this.link.overheadBytes);
+    const stale = !this.timer.lingering && this.timer.stale(frame.rem, frameMs);
     if (stale) this.stats.staleFrames++;
-    else this.timer.onFrame(frame.rem, this.airtime.frameMs(got.length + this.link.overheadBytes));
+    else this.timer.onFrame(frame.rem, frameMs);
     if (this.timer.lingering) {
       // The peer did not hear the BYE: answer once its turn is over.
       this.myTurn = frame.rem === 0;

@@ -67,6 +67,10 @@ export class TurnTimer {
   #skipSamples = 0;
   /** Until when this side's latest turn may still be going out, ms (0: nothing pending). */
   #ownOnAirUntilMs = 0;
+  /** Airtime of this side's latest turn still ahead when it was passed, ms. */
+  #turnQueuedMs = 0;
+  /** Until when the peer's frames heard since then keep the channel busy, ms. */
+  #peerBusyUntilMs = 0;
   #expectFirstMs = 0;
 
   /** Starts waiting for the peer's first frame (relevant to the side that does not start). */
@@ -97,25 +101,40 @@ export class TurnTimer {
     this.#waitingFor = "reply";
     const now = this.clock.now();
     this.#passedAtMs = now;
-    this.#queuedMs = Math.max(0, queuedMs);
+    this.#queuedMs = this.#turnQueuedMs = Math.max(0, queuedMs);
     this.#peerHeld = peerHoldMs > 0;
     this.#ownOnAirUntilMs = now + this.#queuedMs;
+    this.#peerBusyUntilMs = 0;
     const first = this.#expectFirstMs = expectControlFirst ? d.controlFrameMs : d.dataFrameMs;
     this.deadlineMs = now + this.#queuedMs + first + this.reply.timeoutMs + peerHoldMs +
       this.#extraMs();
   }
 
   /**
-   * True when a frame arriving now (`rem` more follow) predates this side's
-   * latest turn: that turn is not fully on the air yet. The peer is still
-   * transmitting for `rem` frames, so this side's frames go out after
-   * those: the stale window and the reply deadline move on accordingly.
+   * True when a frame arriving now (`rem` more follow, `frameMs` its own
+   * airtime) predates this side's latest turn: that turn is not fully on
+   * the air yet. The peer is still transmitting for `rem` frames, so this
+   * side's frames go out after those: the stale window and the reply
+   * deadline move on by the peer's airtime not yet counted, and never past
+   * `replyTimeoutMsMax` beyond the turn's own airtime, so a peer repeating
+   * its turn cannot keep this side deaf.
    */
-  stale(rem: number): boolean {
+  stale(rem: number, frameMs = 0): boolean {
     const now = this.clock.now();
     if (this.#passedAtMs === null || now >= this.#ownOnAirUntilMs) return false;
-    const peerRestMs = rem * (this.derived.dataFrameMs + (this.gap.srttMs ?? 0));
-    this.#ownOnAirUntilMs = Math.max(this.#ownOnAirUntilMs, now + peerRestMs + this.#queuedMs);
+    // The channel is busy with the peer from this frame's start to the end of the `rem`
+    // frames still to come; the modem sends the rest of this side's turn after that.
+    // Only busy time not counted before delays it further: a turn's frames each
+    // announce the same end, and a repeated turn adds its own airtime once.
+    const busyFromMs = Math.max(now - frameMs, this.#peerBusyUntilMs);
+    const busyUntilMs = now + rem * (this.derived.dataFrameMs + (this.gap.srttMs ?? 0));
+    if (busyUntilMs > busyFromMs) {
+      this.#ownOnAirUntilMs = Math.min(
+        this.#ownOnAirUntilMs + (busyUntilMs - busyFromMs),
+        this.#passedAtMs + this.#turnQueuedMs + this.limits.replyTimeoutMsMax,
+      );
+      this.#peerBusyUntilMs = busyUntilMs;
+    }
     this.#queuedMs = this.#ownOnAirUntilMs - this.#passedAtMs;
     this.deadlineMs = Math.max(
       this.deadlineMs,
