@@ -20,7 +20,7 @@
  * Memory: a bulk packet's DATA messages are built in a ring of
  * `chunks-in-flight` + 1 buffers of `chunk-kib` each, the packet's bytes read
  * straight into them; a buffer is used again only after the broker's PUBACK
- * for the message it held (MQTT.js keeps a QoS 1 message until then).
+ * for the message it held (the client writes it from that buffer, without a copy).
  * @module
  */
 

@@ -83,6 +83,8 @@ export interface ClientOptions {
   inFlightMax?: number;
   /** Give up connecting (transport and CONNACK) after this long; default {@linkcode clientLimits.connectTimeoutMs}. */
   connectTimeoutMs?: number;
+  /** Gives up connecting when this aborts. */
+  signal?: AbortSignal;
   /** Called for each message, one at a time; its PUBACK goes out once the promise settles. */
   onMessage?: (m: Message) => Promise<void> | void;
 }
@@ -161,9 +163,13 @@ export class MqttClient {
   /** Connects and waits for the broker's CONNACK. */
   static async connect(o: ClientOptions): Promise<MqttClient> {
     const timeoutMs = o.connectTimeoutMs ?? clientLimits.connectTimeoutMs;
-    const signal = AbortSignal.timeout(timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = o.signal ? AbortSignal.any([timeout, o.signal]) : timeout;
     const url = new URL(o.url);
-    const timedOut = () => new Error(`no CONNACK from ${url.host} within ${timeoutMs} ms`);
+    const timedOut = () =>
+      timeout.aborted
+        ? new Error(`no CONNACK from ${url.host} within ${timeoutMs} ms`)
+        : new Error("connecting was stopped");
     const t = await openTransport(url, o.tls ?? {}, signal).catch((err) => {
       throw signal.aborted ? timedOut() : err;
     });
