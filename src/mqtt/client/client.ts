@@ -7,6 +7,8 @@
  *   as a view into that buffer; nothing more is read until the handler is
  *   done, and the PUBACK goes out after it (so messages are handled one at
  *   a time, and one that was not handled is delivered again after a crash).
+ *   The PUBACKs for the messages handled from one read go out together
+ *   before the next read.
  * - Writing: a PUBLISH is a small header written before the caller's
  *   payload, which is not copied (except into one WebSocket frame). Up to
  *   the smaller of the broker's receive maximum and `inFlightMax` QoS 1
@@ -150,6 +152,8 @@ export class MqttClient {
   #lastReadMs = Date.now();
   #pingSentMs = 0;
   #handling = false;
+  /** PUBACKs owed, sent together before the next read (at most our receive maximum). */
+  readonly #acks: number[] = [];
   #keepaliveMs = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -392,6 +396,7 @@ export class MqttClient {
         this.#end -= this.#start;
         this.#start = 0;
       }
+      if (this.#acks.length) this.#flushAcks();
       const n = await this.#t.read(this.#buf.subarray(this.#end));
       if (n === null) return null;
       this.#end += n;
@@ -450,9 +455,7 @@ export class MqttClient {
           this.#handling = false;
           this.#lastReadMs = Date.now();
         }
-        if (p.qos === 1 && !this.#ended.signal.aborted) {
-          this.#write(encodePuback(p.id)).catch(() => {});
-        }
+        if (p.qos === 1) this.#acks.push(p.id);
         return;
       }
       case PacketType.puback: {
@@ -498,6 +501,17 @@ export class MqttClient {
           `unexpected ${packetNames[f.type] ?? `packet type ${f.type}`} from the broker`,
         );
     }
+  }
+
+  /** Writes the PUBACKs owed in one go (messages already read were all handled). */
+  #flushAcks(): void {
+    if (this.#ended.signal.aborted) return;
+    const out = new Uint8Array(4 * this.#acks.length);
+    for (let i = 0; i < this.#acks.length; i++) {
+      encodePuback(this.#acks[i]!, out.subarray(4 * i, 4 * i + 4));
+    }
+    this.#acks.length = 0;
+    this.#write(out).catch(() => {});
   }
 
   #freed(): void {
