@@ -38,6 +38,14 @@ export { ackText, signAck, verifyAck } from "./ack.ts";
 export { mqttLimits } from "./limits.ts";
 export { Receiver } from "./receiver.ts";
 export { PeerSender } from "./sender.ts";
-export { MqttError, mqttPeers, serveMqtt, type ServeOptions, type ServeResult } from "./session.ts";
+export {
+  lockMqttSession,
+  MqttError,
+  mqttLockPath,
+  mqttPeers,
+  serveMqtt,
+  type ServeOptions,
+  type ServeResult,
+} from "./session.ts";
 export { type MqttPeerState, type MqttStatus, mqttStatusPath, readMqttStatus } from "./status.ts";
 export * from "./wire.ts";

@@ -20,6 +20,7 @@ import type { Neighbour } from "../config/mod.ts";
 import { encodeBase32 } from "../encoding/base32.ts";
 import type { NodeContext } from "../node/context.ts";
 import { SpoolStore } from "../store/mod.ts";
+import { type HeldLock, tryLockFile } from "../fsutil/lock.ts";
 import { type ClientOptions, MqttClient, MqttRefusedError } from "./client/mod.ts";
 import { mqttLimits } from "./limits.ts";
 import { Receiver } from "./receiver.ts";
@@ -69,8 +70,53 @@ export function mqttPeers(ctx: NodeContext, settings: MqttSettings, nodes?: stri
   });
 }
 
+/** Where the lock of a node's MQTT session lives in its spool. */
+export function mqttLockPath(spool: string): string {
+  return `${spool}/.ferry/mqtt.lock`;
+}
+
+/**
+ * Takes the node's MQTT session lock (`flock`, released when the process
+ * ends however it ends): the agent and `ferry mqtt` use the same client id,
+ * and two sessions under one id would throw each other off the broker.
+ * Throws {@linkcode MqttError} naming the holder's pid when it is taken.
+ */
+export async function lockMqttSession(spool: string): Promise<HeldLock> {
+  const path = mqttLockPath(spool);
+  await Deno.mkdir(`${spool}/.ferry`, { recursive: true });
+  const lock = await tryLockFile(path);
+  if (!lock) {
+    const text = await Deno.readTextFile(path).catch(() => "");
+    const pid = /^\d+/.exec(text)?.[0] ?? "unknown";
+    throw new MqttError(
+      `another MQTT session of this node is running (pid ${pid}, lock ${path}): ` +
+        "the agent runs one when ferry.mqtt is set; stop it first or wait until it ends",
+    );
+  }
+  try {
+    await Deno.writeTextFile(path, `${Deno.pid}\n`);
+  } catch (err) {
+    lock.unlock();
+    throw err;
+  }
+  return lock;
+}
+
 /** Connects to the broker and exchanges packets until stopped (or idle). */
 export async function serveMqtt(
+  ctx: NodeContext,
+  settings: MqttSettings,
+  options: ServeOptions,
+): Promise<ServeResult> {
+  const lock = await lockMqttSession(ctx.spool.root);
+  try {
+    return await serveLocked(ctx, settings, options);
+  } finally {
+    lock.unlock();
+  }
+}
+
+async function serveLocked(
   ctx: NodeContext,
   settings: MqttSettings,
   options: ServeOptions,
