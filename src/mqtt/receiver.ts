@@ -22,8 +22,10 @@
  * with a log line and no HAVE, and its sender offers it again later.
  *
  * The id check: a packet received from its first byte with every chunk in
- * order (what a broker delivers on one topic) is hashed on this thread as
- * its chunks are written, and the store's commit compares that hash with
+ * order (what a broker delivers on one topic) is hashed as its chunks are
+ * written (on this thread, and past 8 MiB also by the process's hash
+ * workers on the other cores, while this thread writes the next chunks),
+ * and the store's commit compares that hash with
  * the id; a packet resumed from an earlier session, or one whose chunks
  * came out of order, is hashed from its file at the commit instead.
  * @module
@@ -129,7 +131,7 @@ export class Receiver {
       inc.done = 0;
       inc.bits = 0n;
       inc.hasher?.close();
-      inc.hasher = new HashPipe({ mode: "inline" });
+      inc.hasher = new HashPipe({ mode: "auto" });
     }
     this.#rebase(inc, m.chunk);
     const rel = m.offset - inc.done;
@@ -246,7 +248,7 @@ export class Receiver {
       persisting: null,
       hasher: r && (r.doneBytes > 0 || bytesToBits(r.bitmap) !== 0n)
         ? null
-        : new HashPipe({ mode: "inline" }),
+        : new HashPipe({ mode: "auto" }),
       usedMs: Date.now(),
     };
     this.#open.set(key, fresh);
