@@ -9,10 +9,10 @@
  *   messages at QoS 1 to a `mosquitto_sub` at QoS 1, in the same run.
  *   Bar: ferry at least 0.7× their goodput. Peak RSS of each ferry
  *   (VmHWM), bar 128 MiB.
- * - Client only: `mosquitto_pub` publishing the same messages to MQTT.js
+ * - Client only: `mosquitto_pub` publishing the same messages to ferry's own MQTT client
  *   under Deno as a bare QoS 1 subscriber that only counts them
- *   (`_mqtt_client_only.ts`, ferry's V8 flags): what the client library and
- *   Deno's `node:net` cost before ferry does anything with a message.
+ *   (`_mqtt_client_only.ts`, ferry's V8 flags): what the client and
+ *   Deno's sockets cost before ferry does anything with a message.
  * - Fleet: 50 simulated nodes in one process (own keys, spools and broker
  *   sessions) in a ring, each sending small exec packets to the next;
  *   packets per second (each is a DATA and a signed ACK message), broker
@@ -221,7 +221,7 @@ async function goodput(ctx: BenchContext, broker: Broker, bytes: number, runs: n
     return toolsSec;
   };
   const clientOnce = async () => {
-    ctx.say("mqtt: mosquitto_pub → MQTT.js subscriber");
+    ctx.say("mqtt: mosquitto_pub → ferry's MQTT client, counting");
     const chunk = `${root}/chunk.bin`;
     const count = Math.ceil(packetBytes / chunkBytes);
     const sub = new Deno.Command(ctx.deno, {
@@ -242,7 +242,7 @@ async function goodput(ctx: BenchContext, broker: Broker, bytes: number, runs: n
     let said = "";
     while (!said.includes("ready")) {
       const { value, done } = await errors.read();
-      if (done) throw new Error(`the MQTT.js subscriber did not start: ${said}`);
+      if (done) throw new Error(`the bare MQTT client subscriber did not start: ${said}`);
       said += value;
     }
     const t0 = performance.now();
@@ -266,7 +266,7 @@ async function goodput(ctx: BenchContext, broker: Broker, bytes: number, runs: n
     const status = await sub.status;
     const sec = (performance.now() - t0) / 1000;
     await errors.cancel();
-    if (!status.success) throw new Error("the MQTT.js subscriber failed");
+    if (!status.success) throw new Error("the bare MQTT client subscriber failed");
     const r = JSON.parse(stdout.trim().split("\n").at(-1)!);
     return { sec, peakKiB: r.peakKiB as number };
   };
@@ -364,7 +364,7 @@ export async function run(ctx: BenchContext): Promise<BenchTable[]> {
             "-",
           ],
           [
-            "mosquitto_pub → MQTT.js under Deno, counting only",
+            "mosquitto_pub → ferry's MQTT client, counting only",
             g.clientSec.toFixed(2),
             (g.toolsBytes / MiB / g.clientSec).toFixed(1),
             mib(g.clientPeak),
@@ -381,7 +381,7 @@ export async function run(ctx: BenchContext): Promise<BenchTable[]> {
             (transferMiBs / toolsMiBs).toFixed(2)
           }×), ` +
           "bob's writes to its spool and the signed ack back (bob checks the id as chunks arrive). " +
-          `MQTT.js under Deno alone, only counting messages: ${
+          `ferry's MQTT client alone, only counting messages: ${
             (g.toolsSec / g.clientSec).toFixed(2)
           }× the mosquitto tools.`,
         ],

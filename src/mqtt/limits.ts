@@ -22,6 +22,14 @@ export const mqttLimits = {
   persistEveryChunks: 64,
   /** Partials a receiver keeps open at once (older ones are persisted and closed). */
   openPartialsMax: 64,
+  /**
+   * Partials a receiver takes from one peer at once: an OFFER or DATA for
+   * another packet is refused (logged, no HAVE; the sender offers it again
+   * later) so a neighbour cannot fill the spool with empty partials.
+   */
+  partialsPerPeerMax: 16,
+  /** A partial that saw nothing for this long no longer counts against its peer's limit. */
+  partialIdleMs: 10 * 60_000,
   /** Largest message a node accepts from the broker (MQTT 5 maximum packet size we announce). */
   incomingMessageBytesMax: 4 * 1024 * 1024 + 64 * 1024,
   /** Bytes kept free below the broker's maximum packet size for the header and topic. */
@@ -47,10 +55,6 @@ export const mqttLimits = {
   keepaliveSec: 30,
   /** How often the status file is rewritten while connected. */
   statusEveryMs: 5_000,
-  /** Bytes moved between full collections (with `--expose-gc`; see `gc_pacer.ts`). */
-  gcEveryBytes: 16 * 1024 * 1024,
-  /** Receiver: bytes received between young-generation collections (with `--expose-gc`). */
-  gcMinorEveryBytes: 1024 * 1024,
   /** Longest password file read. */
   passwordFileBytesMax: 4096,
 } as const;

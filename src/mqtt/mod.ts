@@ -26,6 +26,9 @@
  *   budget of small urgent packets waits in the broker while it is not.
  * - Resume: after a restart on either side the sender offers again, the
  *   recipient answers HAVE, the sender sends only the rest.
+ * - The MQTT 5 client is ferry's own (`client/`): TCP, TLS and WebSocket,
+ *   reading in place and writing payloads without copies. One session per
+ *   node runs at a time (`lockMqttSession`, a lock in the spool).
  *
  * ```ts
  * import { serveMqtt } from "./mod.ts";
@@ -38,6 +41,14 @@ export { ackText, signAck, verifyAck } from "./ack.ts";
 export { mqttLimits } from "./limits.ts";
 export { Receiver } from "./receiver.ts";
 export { PeerSender } from "./sender.ts";
-export { MqttError, mqttPeers, serveMqtt, type ServeOptions, type ServeResult } from "./session.ts";
+export {
+  lockMqttSession,
+  MqttError,
+  mqttLockPath,
+  mqttPeers,
+  serveMqtt,
+  type ServeOptions,
+  type ServeResult,
+} from "./session.ts";
 export { type MqttPeerState, type MqttStatus, mqttStatusPath, readMqttStatus } from "./status.ts";
 export * from "./wire.ts";

@@ -15,11 +15,17 @@
  * the fragment grid from `done`, inside the bitmap window, with the exact
  * length; anything else is dropped and will be sent again after the next
  * HAVE. Memory: one open file per partial (at most
- * {@linkcode mqttLimits.openPartialsMax}), never the packet's bytes.
+ * {@linkcode mqttLimits.openPartialsMax}), never the packet's bytes. A peer
+ * gets at most {@linkcode mqttLimits.partialsPerPeerMax} partials started
+ * and not finished (idle ones stop counting after
+ * {@linkcode mqttLimits.partialIdleMs}): beyond that a new packet is refused
+ * with a log line and no HAVE, and its sender offers it again later.
  *
  * The id check: a packet received from its first byte with every chunk in
- * order (what a broker delivers on one topic) is hashed on this thread as
- * its chunks are written, and the store's commit compares that hash with
+ * order (what a broker delivers on one topic) is hashed as its chunks are
+ * written (on this thread, and past 8 MiB also by the process's hash
+ * workers on the other cores, while this thread writes the next chunks),
+ * and the store's commit compares that hash with
  * the id; a packet resumed from an earlier session, or one whose chunks
  * came out of order, is hashed from its file at the commit instead.
  * @module
@@ -31,7 +37,6 @@ import type { Logger } from "../log/logger.ts";
 import type { PacketStore, PartialPacket, ResumeState } from "../store/mod.ts";
 import { signAck } from "./ack.ts";
 import { mqttLimits } from "./limits.ts";
-import { TransferGcPacer } from "./gc_pacer.ts";
 import { type DataMessage, encodeAck, encodeHave, type OfferMessage } from "./wire.ts";
 import { crashPoint } from "../fsutil/crash_point.ts";
 
@@ -87,7 +92,8 @@ function bytesToBits(bytes: Uint8Array): bigint {
 export class Receiver {
   readonly #d: ReceiverDeps;
   readonly #open = new Map<string, Incoming>();
-  readonly #gc = new TransferGcPacer(mqttLimits.gcMinorEveryBytes, "minor");
+  /** Partials started per peer and not finished: peer → packet id → last used (ms). */
+  readonly #started = new Map<string, Map<string, number>>();
 
   constructor(deps: ReceiverDeps) {
     this.#d = deps;
@@ -125,7 +131,7 @@ export class Receiver {
       inc.done = 0;
       inc.bits = 0n;
       inc.hasher?.close();
-      inc.hasher = new HashPipe({ mode: "inline" });
+      inc.hasher = new HashPipe({ mode: "auto" });
     }
     this.#rebase(inc, m.chunk);
     const rel = m.offset - inc.done;
@@ -152,7 +158,6 @@ export class Receiver {
       return;
     }
     await inc.partial.write(m.offset, m.bytes);
-    this.#gc.add(m.bytes.length);
     if (inc.hasher) {
       if (m.offset === inc.done) await inc.hasher.update(m.bytes);
       else {
@@ -178,6 +183,24 @@ export class Receiver {
     for (const inc of [...this.#open.values()]) await this.#drop(inc, true);
   }
 
+  /** True when `from` may have a partial for `id` (it has one, or is below its limit). */
+  #admit(from: string, id: string): boolean {
+    let ids = this.#started.get(from);
+    if (!ids) {
+      ids = new Map();
+      this.#started.set(from, ids);
+    }
+    const now = Date.now();
+    if (ids.has(id)) {
+      ids.set(id, now);
+      return true;
+    }
+    for (const [k, t] of ids) if (now - t > mqttLimits.partialIdleMs) ids.delete(k);
+    if (ids.size >= mqttLimits.partialsPerPeerMax) return false;
+    ids.set(id, now);
+    return true;
+  }
+
   async #get(
     from: string,
     id: string,
@@ -186,6 +209,16 @@ export class Receiver {
   ): Promise<Incoming | null> {
     const key = `${from}/${id}`;
     const inc = this.#open.get(key);
+    if (!this.#admit(from, id)) {
+      this.#d.log.warn("mqtt-partials-limit", {
+        from,
+        id,
+        reason:
+          `${mqttLimits.partialsPerPeerMax} packets from this peer are already in progress; ` +
+          "refused for now (its sender offers it again later)",
+      });
+      return null;
+    }
     if (inc) {
       if (inc.size !== size) {
         this.#d.log.warn("mqtt-size-mismatch", { from, id, size, was: inc.size });
@@ -215,7 +248,7 @@ export class Receiver {
       persisting: null,
       hasher: r && (r.doneBytes > 0 || bytesToBits(r.bitmap) !== 0n)
         ? null
-        : new HashPipe({ mode: "inline" }),
+        : new HashPipe({ mode: "auto" }),
       usedMs: Date.now(),
     };
     this.#open.set(key, fresh);
@@ -284,6 +317,7 @@ export class Receiver {
 
   async #commit(inc: Incoming): Promise<void> {
     this.#open.delete(`${inc.from}/${inc.id}`);
+    this.#started.get(inc.from)?.delete(inc.id);
     const hasher = inc.hasher;
     inc.hasher = null;
     const checkedId = hasher ? encodeBase32(await hasher.digest()) : undefined;

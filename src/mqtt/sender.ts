@@ -20,7 +20,7 @@
  * Memory: a bulk packet's DATA messages are built in a ring of
  * `chunks-in-flight` + 1 buffers of `chunk-kib` each, the packet's bytes read
  * straight into them; a buffer is used again only after the broker's PUBACK
- * for the message it held (MQTT.js keeps a QoS 1 message until then).
+ * for the message it held (the client writes it from that buffer, without a copy).
  * @module
  */
 
@@ -31,7 +31,6 @@ import type { OutgoingPacket, PacketStore } from "../store/mod.ts";
 import { verifyAck } from "./ack.ts";
 import { mqttLimits } from "./limits.ts";
 import { Wake } from "./wake.ts";
-import { TransferGcPacer } from "./gc_pacer.ts";
 import {
   type AckMessage,
   dataHeaderBytes,
@@ -96,7 +95,6 @@ export class PeerSender {
   readonly #selfId: Uint8Array;
   readonly #settings: SenderSettings;
   readonly #wake = new Wake();
-  readonly #gc = new TransferGcPacer(mqttLimits.gcEveryBytes);
   /** Small packets waiting for an ACK: id → resend deadline (Infinity while the peer is away). */
   readonly #pending = new Map<string, number>();
   readonly #deferred = new Map<string, number>();
@@ -316,7 +314,6 @@ export class PeerSender {
             const { acked } = await publisher.publish(this.peer.idText, message);
             slot.free = acked.catch(() => {});
             sentUpTo = next + chunk;
-            this.#gc.add(length);
             continue;
           }
           // Everything in the window is out. A HAVE that came meanwhile may have slid it;

@@ -15,13 +15,13 @@
  * @module
  */
 
-import mqtt from "mqtt";
-import { Buffer } from "node:buffer";
 import type { MqttSettings } from "../config/ferry_mqtt.ts";
 import type { Neighbour } from "../config/mod.ts";
 import { encodeBase32 } from "../encoding/base32.ts";
 import type { NodeContext } from "../node/context.ts";
 import { SpoolStore } from "../store/mod.ts";
+import { type HeldLock, tryLockFile } from "../fsutil/lock.ts";
+import { type ClientOptions, MqttClient, MqttRefusedError } from "./client/mod.ts";
 import { mqttLimits } from "./limits.ts";
 import { Receiver } from "./receiver.ts";
 import { PeerSender, type Publisher } from "./sender.ts";
@@ -70,8 +70,53 @@ export function mqttPeers(ctx: NodeContext, settings: MqttSettings, nodes?: stri
   });
 }
 
+/** Where the lock of a node's MQTT session lives in its spool. */
+export function mqttLockPath(spool: string): string {
+  return `${spool}/.ferry/mqtt.lock`;
+}
+
+/**
+ * Takes the node's MQTT session lock (`flock`, released when the process
+ * ends however it ends): the agent and `ferry mqtt` use the same client id,
+ * and two sessions under one id would throw each other off the broker.
+ * Throws {@linkcode MqttError} naming the holder's pid when it is taken.
+ */
+export async function lockMqttSession(spool: string): Promise<HeldLock> {
+  const path = mqttLockPath(spool);
+  await Deno.mkdir(`${spool}/.ferry`, { recursive: true });
+  const lock = await tryLockFile(path);
+  if (!lock) {
+    const text = await Deno.readTextFile(path).catch(() => "");
+    const pid = /^\d+/.exec(text)?.[0] ?? "unknown";
+    throw new MqttError(
+      `another MQTT session of this node is running (pid ${pid}, lock ${path}): ` +
+        "the agent runs one when ferry.mqtt is set; stop it first or wait until it ends",
+    );
+  }
+  try {
+    await Deno.writeTextFile(path, `${Deno.pid}\n`);
+  } catch (err) {
+    lock.unlock();
+    throw err;
+  }
+  return lock;
+}
+
 /** Connects to the broker and exchanges packets until stopped (or idle). */
 export async function serveMqtt(
+  ctx: NodeContext,
+  settings: MqttSettings,
+  options: ServeOptions,
+): Promise<ServeResult> {
+  const lock = await lockMqttSession(ctx.spool.root);
+  try {
+    return await serveLocked(ctx, settings, options);
+  } finally {
+    lock.unlock();
+  }
+}
+
+async function serveLocked(
   ctx: NodeContext,
   settings: MqttSettings,
   options: ServeOptions,
@@ -217,53 +262,42 @@ async function connection(
 ): Promise<"closed" | "idle" | "aborted"> {
   const self = ctx.self.idText;
   const { topics, log } = d;
-  const options: mqtt.IClientOptions = {
-    protocolVersion: 5,
+  const enc = new TextEncoder();
+  const options: ClientOptions = {
+    url,
     clientId: settings.clientId ?? `ferry-${self.slice(0, 16)}`,
-    clean: false,
-    reconnectPeriod: 0,
-    connectTimeout: mqttLimits.connectTimeoutMs,
-    keepalive: mqttLimits.keepaliveSec,
-    properties: {
-      sessionExpiryInterval: settings.sessionExpirySec,
-      receiveMaximum: mqttLimits.receiveMaximum,
-      maximumPacketSize: mqttLimits.incomingMessageBytesMax,
-    },
+    cleanStart: false,
+    sessionExpirySec: settings.sessionExpirySec,
+    receiveMaximum: mqttLimits.receiveMaximum,
+    maximumPacketBytes: mqttLimits.incomingMessageBytesMax,
+    keepaliveSec: mqttLimits.keepaliveSec,
+    connectTimeoutMs: mqttLimits.connectTimeoutMs,
+    inFlightMax: settings.chunksInFlight,
     will: {
       topic: topics.presence(self),
-      payload: Buffer.from(PRESENCE.offline),
+      payload: enc.encode(PRESENCE.offline),
       qos: 1,
       retain: true,
+    },
+    // Messages are handled one at a time; the broker's PUBACK goes out after each.
+    onMessage: async (m) => {
+      d.activity.lastMs = Date.now();
+      try {
+        await onMessage(m.topic, m.payload);
+      } catch (err) {
+        log.error("mqtt-message-failed", { topic: m.topic, error: (err as Error).message });
+      }
     },
   };
   if (settings.username !== undefined) options.username = settings.username;
   if (settings.passwordFile) options.password = await readPassword(settings.passwordFile);
-  if (settings.caFile) options.ca = await Deno.readTextFile(settings.caFile);
-  if (settings.certFile) options.cert = await Deno.readTextFile(settings.certFile);
-  if (settings.keyFile) options.key = await Deno.readTextFile(settings.keyFile);
-  const client = mqtt.connect(url, options);
-  const closed = new AbortController();
-  let lastError = "connection closed";
-  client.on("error", (err) => {
-    lastError = err.message;
-    closed.abort();
-  });
-  client.on("close", () => closed.abort());
-  client.on("disconnect", (p) => {
-    lastError = `broker disconnected us (reason ${p.reasonCode})`;
-    closed.abort();
-  });
-  // Messages are handled one at a time; the broker's PUBACK goes out after each.
-  client.handleMessage = (packet, done) => {
-    d.activity.lastMs = Date.now();
-    onMessage(packet.topic, packet.payload as Uint8Array).then(
-      () => done(),
-      (err) => {
-        log.error("mqtt-message-failed", { topic: packet.topic, error: (err as Error).message });
-        done();
-      },
-    );
-  };
+  if (settings.caFile || settings.certFile) {
+    options.tls = {
+      ...(settings.caFile ? { caCerts: [await Deno.readTextFile(settings.caFile)] } : {}),
+      ...(settings.certFile ? { cert: await Deno.readTextFile(settings.certFile) } : {}),
+      ...(settings.keyFile ? { key: await Deno.readTextFile(settings.keyFile) } : {}),
+    };
+  }
   const onMessage = async (topic: string, payload: Uint8Array) => {
     const presenceOf = topics.parsePresence(topic);
     if (presenceOf !== null) {
@@ -314,175 +348,129 @@ async function connection(
     }
   };
 
-  const connack = await new Promise<mqtt.IConnackPacket>((resolve, reject) => {
-    const onConnect = (p: mqtt.IConnackPacket) => {
-      closed.signal.removeEventListener("abort", onClose);
-      resolve(p);
-    };
-    const onClose = () => {
-      client.off("connect", onConnect);
-      reject(new Error(lastError));
-    };
-    client.once("connect", onConnect);
-    closed.signal.addEventListener("abort", onClose, { once: true });
-    d.signal.addEventListener("abort", onClose, { once: true });
-  }).catch(async (err) => {
-    await client.endAsync(true).catch(() => {});
-    if (/not authorized|bad user name or password|banned/i.test(err.message)) {
-      throw new MqttError(
-        `the broker refused us: ${err.message} (check username and password-file)`,
-      );
+  if (d.signal.aborted) return "aborted";
+  const client = await MqttClient.connect({ ...options, signal: d.signal }).catch((err) => {
+    if (err instanceof MqttRefusedError && [0x86, 0x87, 0x8a].includes(err.reasonCode)) {
+      throw new MqttError(`${err.message} (check username and password-file)`);
     }
     throw err;
   });
+  try {
+    const closed = client.signal;
+    const connack = client.connack;
+    const publisher: Publisher = {
+      async publish(to, bytes) {
+        if (d.signal.aborted) throw new Error("connection closed");
+        await client.slot();
+        d.activity.lastMs = Date.now();
+        const acked = client.publish(topics.inbox(to, self), bytes);
+        acked.catch(() => {});
+        return { acked };
+      },
+      reply(to, bytes) {
+        d.activity.lastMs = Date.now();
+        client.publish(topics.inbox(to, self), bytes).catch(() => {});
+      },
+      async drain() {
+        await client.drained();
+      },
+    };
 
-  const inFlightMax = settings.chunksInFlight;
-  let inFlight = 0;
-  const slot = new Wake();
-  const publisher: Publisher = {
-    async publish(to, bytes) {
-      while (inFlight >= inFlightMax) {
-        if (closed.signal.aborted || d.signal.aborted) throw new Error("connection closed");
-        await slot.wait(1000, closed.signal);
-      }
-      if (closed.signal.aborted || d.signal.aborted) throw new Error("connection closed");
-      inFlight++;
-      d.activity.lastMs = Date.now();
-      const done = new Promise<void>((resolve, reject) => {
-        let settled = false;
-        const finish = (err?: Error) => {
-          if (settled) return;
-          settled = true;
-          inFlight--;
-          closed.signal.removeEventListener("abort", onClose);
-          slot.notify();
-          if (err) reject(err);
-          else resolve();
-        };
-        const onClose = () => finish(new Error("connection closed"));
-        closed.signal.addEventListener("abort", onClose, { once: true });
-        client.publish(
-          topics.inbox(to, self),
-          Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
-          { qos: 1 },
-          (err) => finish(err ?? undefined),
-        );
-      });
-      done.catch(() => {});
-      return { acked: done };
-    },
-    reply(to, bytes) {
-      d.activity.lastMs = Date.now();
-      client.publish(
-        topics.inbox(to, self),
-        Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
-        {
-          qos: 1,
-        },
+    // Replies work from here on: the broker may deliver what it held for us right after CONNACK.
+    d.onConnected(publisher);
+    const brokerMax = connack.maximumPacketBytes;
+    const chunkBytes = Math.min(
+      settings.chunkBytes,
+      brokerMax - dataHeaderBytes - mqttLimits.messageOverheadBytes,
+    );
+    if (chunkBytes < 1024) {
+      await client.disconnect();
+      throw new MqttError(`the broker's maximum packet size ${brokerMax} is too small for ferry`);
+    }
+    const filters = [
+      topics.inboxFilter(self),
+      ...[...d.senders.keys()].map((p) => topics.presence(p)),
+    ];
+    const granted = await client.subscribe(filters.map((topic) => ({ topic, qos: 1 as const })));
+    const refused = filters.filter((_, i) => (granted[i] ?? 0x80) >= 0x80);
+    if (refused.length) {
+      await client.disconnect();
+      throw new MqttError(
+        `the broker refused the subscription to ${refused.join(", ")} (check its ACL)`,
       );
-    },
-    async drain() {
-      while (inFlight > 0 && !closed.signal.aborted && !d.signal.aborted) {
-        await slot.wait(1000, closed.signal);
-      }
-    },
-  };
-
-  // Replies work from here on: the broker may deliver what it held for us right after CONNACK.
-  d.onConnected(publisher);
-  const brokerMax = connack.properties?.maximumPacketSize ?? 268_435_455;
-  const chunkBytes = Math.min(
-    settings.chunkBytes,
-    brokerMax - dataHeaderBytes - mqttLimits.messageOverheadBytes,
-  );
-  if (chunkBytes < 1024) {
-    await client.endAsync(true).catch(() => {});
-    throw new MqttError(`the broker's maximum packet size ${brokerMax} is too small for ferry`);
-  }
-  const filters = [
-    topics.inboxFilter(self),
-    ...[...d.senders.keys()].map((p) => topics.presence(p)),
-  ];
-  const granted = await client.subscribeAsync(
-    filters.map((topic) => ({ topic, qos: 1 as const })).reduce(
-      (o, s) => ({ ...o, [s.topic]: { qos: s.qos } }),
-      {} as Record<string, { qos: 1 }>,
-    ),
-  );
-  const refused = granted.filter((g) => g.qos > 2);
-  if (refused.length) {
-    await client.endAsync(true).catch(() => {});
-    throw new MqttError(
-      `the broker refused the subscription to ${
-        refused.map((g) => g.topic).join(", ")
-      } (check its ACL)`,
-    );
-  }
-  await client.publishAsync(topics.presence(self), Buffer.from(PRESENCE.online), {
-    qos: 1,
-    retain: true,
-  }).catch(async (err) => {
-    await client.endAsync(true).catch(() => {});
-    throw new MqttError(
-      `the broker refused our presence on ${
-        topics.presence(self)
-      }: ${err.message} (check its ACL and our username)`,
-    );
-  });
-  log.info("mqtt-connected", {
-    broker: redact(url),
-    sessionPresent: connack.sessionPresent,
-    chunkBytes,
-    peers: [...d.senders.values()].map((s) => s.peer.name).join(","),
-  });
-  d.activity.lastMs = Date.now();
-
-  const link = { publisher, signal: closed.signal, chunkBytes };
-  const stop = () => closed.abort();
-  d.signal.addEventListener("abort", stop, { once: true });
-  const runs = [...d.senders.values()].map((s) =>
-    s.run(link).catch((err) => {
-      log.error("mqtt-sender-failed", { peer: s.peer.name, error: (err as Error).message });
-      closed.abort();
-    })
-  );
-  let outcome: "closed" | "idle" | "aborted" = "closed";
-  const tick = new Wake();
-  let savedMs = 0;
-  while (!closed.signal.aborted) {
-    await tick.wait(Math.min(mqttLimits.statusEveryMs, 500), closed.signal);
-    if (d.signal.aborted) {
-      outcome = "aborted";
-      break;
     }
-    if (d.untilIdleSec !== undefined) {
-      const busy = [...d.senders.values()].some((s) => s.busy);
-      if (busy) d.activity.lastMs = Date.now();
-      if (!busy && Date.now() - d.activity.lastMs >= d.untilIdleSec * 1000) {
-        outcome = "idle";
-        break;
-      }
-    }
-    if (Date.now() - savedMs >= mqttLimits.statusEveryMs) {
-      savedMs = Date.now();
-      await d.saveStatus();
-    }
-  }
-  const dropped = closed.signal.aborted && outcome === "closed";
-  closed.abort();
-  await Promise.all(runs);
-  if (!dropped) {
-    // A clean goodbye: offline presence, then disconnect (the session stays at the broker).
-    await client.publishAsync(topics.presence(self), Buffer.from(PRESENCE.offline), {
+    await client.publish(topics.presence(self), enc.encode(PRESENCE.online), {
       qos: 1,
       retain: true,
-    }).catch(() => {});
-    await client.endAsync().catch(() => {});
-    log.info("mqtt-disconnected", { reason: outcome });
-    return outcome;
+    }).catch(async (err) => {
+      await client.disconnect();
+      throw new MqttError(
+        `the broker refused our presence on ${
+          topics.presence(self)
+        }: ${err.message} (check its ACL and our username)`,
+      );
+    });
+    log.info("mqtt-connected", {
+      broker: redact(url),
+      sessionPresent: connack.sessionPresent,
+      chunkBytes,
+      peers: [...d.senders.values()].map((s) => s.peer.name).join(","),
+    });
+    d.activity.lastMs = Date.now();
+
+    // The senders stop when the connection drops or this run ends; a clean end says goodbye after.
+    const stopSenders = new AbortController();
+    const running = AbortSignal.any([closed, stopSenders.signal]);
+    const link = { publisher, signal: running, chunkBytes };
+    const stop = () => stopSenders.abort();
+    d.signal.addEventListener("abort", stop, { once: true });
+    const runs = [...d.senders.values()].map((s) =>
+      s.run(link).catch((err) => {
+        log.error("mqtt-sender-failed", { peer: s.peer.name, error: (err as Error).message });
+        client.close();
+      })
+    );
+    let outcome: "closed" | "idle" | "aborted" = "closed";
+    const tick = new Wake();
+    let savedMs = 0;
+    while (!running.aborted) {
+      await tick.wait(Math.min(mqttLimits.statusEveryMs, 500), running);
+      if (d.signal.aborted) {
+        outcome = "aborted";
+        break;
+      }
+      if (d.untilIdleSec !== undefined) {
+        const busy = [...d.senders.values()].some((s) => s.busy);
+        if (busy) d.activity.lastMs = Date.now();
+        if (!busy && Date.now() - d.activity.lastMs >= d.untilIdleSec * 1000) {
+          outcome = "idle";
+          break;
+        }
+      }
+      if (Date.now() - savedMs >= mqttLimits.statusEveryMs) {
+        savedMs = Date.now();
+        await d.saveStatus();
+      }
+    }
+    d.signal.removeEventListener("abort", stop);
+    const dropped = closed.aborted && outcome === "closed";
+    stopSenders.abort();
+    await Promise.all(runs);
+    if (!dropped) {
+      // A clean goodbye: offline presence, then disconnect (the session stays at the broker).
+      await client.publish(topics.presence(self), enc.encode(PRESENCE.offline), {
+        qos: 1,
+        retain: true,
+      }).catch(() => {});
+      await client.disconnect();
+      log.info("mqtt-disconnected", { reason: outcome });
+      return outcome;
+    }
+    const error = await client.closed;
+    throw new Error(error?.message ?? "connection closed");
+  } finally {
+    client.close(); // nothing when it already ended
   }
-  await client.endAsync(true).catch(() => {});
-  throw new Error(lastError);
 }
 
 async function readPassword(path: string): Promise<string> {

@@ -41,6 +41,13 @@ export interface BrokerOptions {
   maxQueuedMessages?: number;
   /** Serve TLS (mqtts) with these PEM files; `clientCa` also requires a client certificate. */
   tls?: { cert: string; key: string; clientCa?: string };
+  /**
+   * Also serve MQTT over WebSocket on another port of 127.0.0.1 (`ws://`,
+   * or `wss://` with `tls`). mosquitto 2.0.11 starts a WebSocket listener
+   * only beside a plain one, and binds it to the given address only with
+   * `socket_domain ipv4` (without it libwebsockets listens on every address).
+   */
+  websockets?: boolean;
   /** Extra config lines. */
   extra?: string[];
 }
@@ -57,7 +64,14 @@ export class Broker {
     readonly configPath: string,
     readonly logPath: string,
     readonly tls = false,
+    readonly wsPort = 0,
   ) {}
+
+  /** The broker's WebSocket URL (`wss://` when it serves TLS); only with `websockets`. */
+  get wsUrl(): string {
+    if (!this.wsPort) throw new Error("this broker serves no WebSocket");
+    return `${this.tls ? "wss" : "ws"}://127.0.0.1:${this.wsPort}/mqtt`;
+  }
 
   /** The broker's URL (`mqtts://` when it serves TLS). */
   get url(): string {
@@ -80,16 +94,21 @@ export class Broker {
     const home = `${dir}/broker-${name}`;
     await Deno.mkdir(`${home}/data`, { recursive: true });
     const port = freePort();
+    const wsPort = options.websockets ? freePort() : 0;
+    const tlsLines = options.tls
+      ? [
+        `certfile ${options.tls.cert}`,
+        `keyfile ${options.tls.key}`,
+        ...(options.tls.clientCa
+          ? [`cafile ${options.tls.clientCa}`, "require_certificate true"]
+          : []),
+      ]
+      : [];
     const lines = [
       `listener ${port} 127.0.0.1`,
-      ...(options.tls
-        ? [
-          `certfile ${options.tls.cert}`,
-          `keyfile ${options.tls.key}`,
-          ...(options.tls.clientCa
-            ? [`cafile ${options.tls.clientCa}`, "require_certificate true"]
-            : []),
-        ]
+      ...tlsLines,
+      ...(wsPort
+        ? [`listener ${wsPort} 127.0.0.1`, "protocol websockets", "socket_domain ipv4", ...tlsLines]
         : []),
       "user root",
       "persistence true",
@@ -130,7 +149,14 @@ export class Broker {
     lines.push(...(options.extra ?? []));
     const configPath = `${home}/mosquitto.conf`;
     await Deno.writeTextFile(configPath, lines.join("\n") + "\n", { mode: 0o600 });
-    const broker = new Broker(home, port, configPath, `${home}/mosquitto.log`, !!options.tls);
+    const broker = new Broker(
+      home,
+      port,
+      configPath,
+      `${home}/mosquitto.log`,
+      !!options.tls,
+      wsPort,
+    );
     await broker.restart();
     return broker;
   }
@@ -154,8 +180,10 @@ export class Broker {
     const deadline = Date.now() + brokerStartMsMax;
     for (;;) {
       try {
-        const conn = await Deno.connect({ hostname: "127.0.0.1", port: this.port });
-        conn.close();
+        for (const port of this.wsPort ? [this.port, this.wsPort] : [this.port]) {
+          const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+          conn.close();
+        }
         return;
       } catch {
         if (Date.now() > deadline) {

@@ -29,7 +29,7 @@ export interface MqttWorld {
 export interface MqttWorldOptions {
   broker?: BrokerOptions;
   /** Extra `ferry.mqtt` keys per node name. */
-  mqtt?: (name: string, root: string) => Record<string, unknown>;
+  mqtt?: (name: string, root: string, broker: Broker) => Record<string, unknown>;
 }
 
 /** Runs `fn` with alice, bob and carol configured for one broker. */
@@ -42,7 +42,7 @@ export async function withMqttWorld<T>(
     try {
       const nodes = await setupNodes(root, ["alice", "bob", "carol"], (name, cfg) => {
         const ferry = (cfg.ferry ?? {}) as Record<string, unknown>;
-        ferry.mqtt = { broker: broker.url, ...(options.mqtt?.(name, root) ?? {}) };
+        ferry.mqtt = { broker: broker.url, ...(options.mqtt?.(name, root, broker) ?? {}) };
         cfg.ferry = ferry;
       });
       return await fn({ root, broker, alice: nodes.alice!, bob: nodes.bob!, carol: nodes.carol! });

@@ -4,8 +4,7 @@
  * another node's inbox nor write into it under a third node's name.
  */
 
-import mqtt from "mqtt";
-import { Buffer } from "node:buffer";
+import { MqttClient } from "../../src/mqtt/client/mod.ts";
 import { assert, assertEquals } from "../assert.ts";
 import { ferry, REPO_ROOT } from "../helpers.ts";
 import { IDS, packetsIn, rxDir, startMqtt, txDir, withMqttWorld } from "./_world.ts";
@@ -25,13 +24,21 @@ async function ferryOk(cfg: string, args: string[], stdin?: string) {
   return r;
 }
 
-function client(url: string, name: keyof typeof IDS): Promise<mqtt.MqttClient> {
-  return mqtt.connectAsync(url, {
-    protocolVersion: 5,
+function client(
+  url: string,
+  name: keyof typeof IDS,
+  onTopic: (topic: string) => void = () => {},
+): Promise<MqttClient> {
+  return MqttClient.connect({
+    url,
     clientId: `probe-${name}`,
+    cleanStart: true,
     username: IDS[name],
     password: `${name}-secret`,
-    reconnectPeriod: 0,
+    keepaliveSec: 30,
+    receiveMaximum: 32,
+    maximumPacketBytes: 8 * 1024 * 1024,
+    onMessage: (m) => onTopic(m.topic),
   });
 }
 
@@ -42,24 +49,28 @@ Deno.test("with the README's ACL and a password file, a node cannot read or forg
     }
     await ferryOk(w.alice.cfg, ["file", "-", "bob:acl.txt"], "under the acl\n");
     // carol tries to read alice's and bob's inboxes.
-    const carol = await client(w.broker.url, "carol");
     const seen: string[] = [];
-    carol.on("message", (topic) => topic.includes("/in/") && seen.push(topic));
+    const carol = await client(
+      w.broker.url,
+      "carol",
+      (topic) => void (topic.includes("/in/") && seen.push(topic)),
+    );
     // mosquitto grants the subscription and checks read access on every delivery.
-    await carol.subscribeAsync({
-      [`ferry/v1/${IDS.alice}/in/#`]: { qos: 1 },
-      [`ferry/v1/${IDS.bob}/in/+`]: { qos: 1 },
-      "ferry/v1/#": { qos: 1 },
-    });
+    await carol.subscribe([
+      { topic: `ferry/v1/${IDS.alice}/in/#`, qos: 1 },
+      { topic: `ferry/v1/${IDS.bob}/in/+`, qos: 1 },
+      { topic: "ferry/v1/#", qos: 1 },
+    ]);
     // carol tries to write into bob's inbox as alice: the broker refuses it.
-    await carol.publishAsync(`ferry/v1/${IDS.bob}/in/${IDS.alice}`, Buffer.from("forged"), {
-      qos: 1,
-    }).catch(() => {});
+    await carol.publish(
+      `ferry/v1/${IDS.bob}/in/${IDS.alice}`,
+      new TextEncoder().encode("forged"),
+    ).catch(() => {});
     const b = startMqtt(w.bob, ["--node", "alice", "--until-idle", "4"]);
     const a = startMqtt(w.alice, ["--node", "bob", "--until-idle", "4"]);
     assertEquals((await a.finished()).code, 0, await Deno.readTextFile(a.logFile));
     assertEquals((await b.finished()).code, 0, await Deno.readTextFile(b.logFile));
-    await carol.endAsync(true);
+    carol.close();
     assertEquals(await packetsIn(txDir(w.alice, "bob")), []);
     assertEquals((await packetsIn(rxDir(w.bob, "alice"))).length, 1);
     assertEquals(seen, [], "carol saw no inbox traffic of alice and bob (presence is public)");

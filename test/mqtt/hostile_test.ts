@@ -5,8 +5,7 @@
  * still works afterwards.
  */
 
-import mqtt from "mqtt";
-import { Buffer } from "node:buffer";
+import { MqttClient } from "../../src/mqtt/client/mod.ts";
 import { assert, assertEquals } from "../assert.ts";
 import { ferry } from "../helpers.ts";
 import { decodeBase32 } from "../../src/encoding/base32.ts";
@@ -41,12 +40,15 @@ Deno.test("forged acks, a bogus packet and garbage on a node's inbox are refused
 
     const a = startMqtt(w.alice, ["--node", "bob"]);
     // The attacker holds bob's broker password (but not bob's signing key).
-    const evil = await mqtt.connectAsync(w.broker.url, {
-      protocolVersion: 5,
+    const evil = await MqttClient.connect({
+      url: w.broker.url,
       clientId: "evil",
+      cleanStart: true,
       username: "bob",
       password: "bob-secret",
-      reconnectPeriod: 0,
+      keepaliveSec: 30,
+      receiveMaximum: 32,
+      maximumPacketBytes: 1024 * 1024,
     });
     try {
       await waitFor(
@@ -59,7 +61,7 @@ Deno.test("forged acks, a bogus packet and garbage on a node's inbox are refused
       const carolKey = decodeBase32(
         "VGKB2NUKOMGXU7PUWQ3IDHREVNQ2TKFG4YBYWIHO3HCP3ABFD3ZHUHOD7BHQ7REWUPOCZDL6GX6SUDDZWFKZZPP4MICIMQ6B6TBNGUI",
       );
-      const send = (bytes: Uint8Array) => evil.publishAsync(topic, Buffer.from(bytes), { qos: 1 });
+      const send = (bytes: Uint8Array) => evil.publish(topic, bytes);
       for (const id of queued) {
         const packet = decodeBase32(id);
         // Signed by carol, a real node, but not the recipient.
@@ -113,7 +115,7 @@ Deno.test("forged acks, a bogus packet and garbage on a node's inbox are refused
       }, 30_000);
       await new Promise((r) => setTimeout(r, 1000));
     } finally {
-      await evil.endAsync(true);
+      evil.close();
       a.signal("SIGTERM");
       await a.finished();
     }

@@ -16,6 +16,7 @@ import { Spool } from "../../src/spool/mod.ts";
 import { type PacketStore, SpoolStore } from "../../src/store/mod.ts";
 import { openPacketReader } from "../../src/store/packet_reader.ts";
 import { verifyAck } from "../../src/mqtt/ack.ts";
+import { mqttLimits } from "../../src/mqtt/limits.ts";
 import { Receiver } from "../../src/mqtt/receiver.ts";
 import { type DataMessage, decodeMessage } from "../../src/mqtt/wire.ts";
 
@@ -28,7 +29,7 @@ function bytes(n: number, seed: number): Uint8Array {
   return out;
 }
 
-function world(dir: string) {
+function world(dir: string, logLines: string[] = []) {
   const keys = generateKeys();
   const selfId = nodeIdOf(keys.signPub);
   const real = new SpoolStore(
@@ -58,7 +59,7 @@ function world(dir: string) {
   const replies: ReturnType<typeof decodeMessage>[] = [];
   const receiver = new Receiver({
     store,
-    log: createLogger({ sink: () => {} }),
+    log: createLogger({ sink: (line) => logLines.push(line) }),
     selfId,
     signPrv: keys.signPrv,
     reply: (to, b) => {
@@ -160,5 +161,50 @@ Deno.test("the packet reader fills a given buffer, in order and out of order, an
     } finally {
       await r.close();
     }
+  });
+});
+
+Deno.test("a peer flooding OFFERs gets at most partialsPerPeerMax partials; the rest are refused and logged", async () => {
+  await withTempDir(async (dir) => {
+    const lines: string[] = [];
+    const w = world(dir, lines);
+    const max = mqttLimits.partialsPerPeerMax;
+    const offer = (packet: Uint8Array, size = 3 * CHUNK) => ({
+      kind: "offer" as const,
+      peer: decodeBase32(PEER),
+      packet,
+      size,
+      nice: 96,
+      chunk: CHUNK,
+    });
+    for (let i = 0; i < max + 5; i++) {
+      await w.receiver.onOffer(PEER, offer(crypto.getRandomValues(new Uint8Array(32))));
+    }
+    assertEquals(
+      w.replies.filter((r) => r.kind === "have").length,
+      max,
+      "a HAVE for each admitted",
+    );
+    const parts = (await listRx(w.rx)).filter((n) => n.endsWith(".part"));
+    assertEquals(parts.length, max, "no partial beyond the limit on disk");
+    assertEquals(lines.filter((l) => l.includes("mqtt-partials-limit")).length, 5);
+    // An admitted packet still goes on; once one finishes, a new one is taken again.
+    const data = bytes(2 * CHUNK, 5);
+    const idBytes = await mthOf(data);
+    await w.receiver.onData(PEER, chunkOf(data, idBytes, 0));
+    assertEquals(lines.filter((l) => l.includes("mqtt-partials-limit")).length, 6, "still full");
+    assertEquals(await listRx(w.rx).then((n) => n.includes(encodeBase32(idBytes))), false);
+    // Nothing was lost: the refused packet comes in whole once a slot frees. Free one by
+    // finishing an admitted packet: offer it while there is room in a fresh receiver.
+    const w2 = world(`${dir}/second`, lines);
+    for (let i = 0; i < max - 1; i++) {
+      await w2.receiver.onOffer(PEER, offer(crypto.getRandomValues(new Uint8Array(32))));
+    }
+    const first = bytes(2 * CHUNK, 6);
+    const firstId = await mthOf(first);
+    for (const o of [0, CHUNK]) await w2.receiver.onData(PEER, chunkOf(first, firstId, o));
+    assert((await listRx(w2.rx)).includes(encodeBase32(firstId)), "the 16th packet committed");
+    for (const o of [0, CHUNK]) await w2.receiver.onData(PEER, chunkOf(data, idBytes, o));
+    assert((await listRx(w2.rx)).includes(encodeBase32(idBytes)), "its slot went to the next");
   });
 });

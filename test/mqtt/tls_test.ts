@@ -6,65 +6,9 @@
  */
 
 import { assert, assertEquals } from "../assert.ts";
-import { ferry, runOk } from "../helpers.ts";
+import { ferry } from "../helpers.ts";
+import { makePki } from "./_pki.ts";
 import { packetsIn, rxDir, startMqtt, txDir, withMqttWorld } from "./_world.ts";
-
-/** Makes a CA, a server certificate for 127.0.0.1 and a client certificate under `dir`. */
-async function makePki(dir: string): Promise<void> {
-  const ssl = (args: string[]) => runOk("openssl", args, { cwd: dir });
-  await ssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=ferry test CA",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-  ]);
-  for (
-    const [name, ext] of [["server", "subjectAltName=IP:127.0.0.1"], [
-      "client",
-      "extendedKeyUsage=clientAuth",
-    ]]
-  ) {
-    await ssl([
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      `/CN=${name}`,
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-    ]);
-    await Deno.writeTextFile(`${dir}/${name}.ext`, ext + "\n");
-    await ssl([
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.pem",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-extfile",
-      `${name}.ext`,
-      "-out",
-      `${name}.pem`,
-    ]);
-  }
-}
 
 const pki = await Deno.makeTempDir({ prefix: "ferry-mqtt-pki-" });
 await makePki(pki);
