@@ -44,14 +44,20 @@ export interface CallSettings {
   /** Toss what arrives during the call. */
   autoToss: boolean;
   /** NNCP's `autotoss-*` refinements of the toss after the call. */
-  autoTossFlags: {
-    doSeen: boolean;
-    noFile: boolean;
-    noFreq: boolean;
-    noExec: boolean;
-    noTrns: boolean;
-    noArea: boolean;
-  };
+  autoTossFlags: AutoTossFlags;
+}
+
+/**
+ * NNCP's `autotoss-*` refinements: `doSeen` leaves `seen/` markers even where
+ * `ferry.toss.seen` is off; the others leave those packet kinds for a later toss.
+ */
+export interface AutoTossFlags {
+  doSeen: boolean;
+  noFile: boolean;
+  noFreq: boolean;
+  noExec: boolean;
+  noTrns: boolean;
+  noArea: boolean;
 }
 
 const CALL_KEYS = [

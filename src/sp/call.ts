@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { AutoTossFlags } from "../config/calls.ts";
 import type { Neighbour } from "../config/mod.ts";
 import type { NodeContext } from "../node/context.ts";
 import { toss } from "../toss/mod.ts";
@@ -140,19 +141,6 @@ export async function answer(
   conn.close();
   if (opts.autotoss && peer) await autoToss(ctx, peer, opts.signal);
   return result;
-}
-
-/**
- * NNCP's `autotoss-*` refinements: `doSeen` leaves `seen/` markers even where
- * `ferry.toss.seen` is off; the others leave those packet kinds for a later toss.
- */
-export interface AutoTossFlags {
-  doSeen: boolean;
-  noFile: boolean;
-  noFreq: boolean;
-  noExec: boolean;
-  noTrns: boolean;
-  noArea: boolean;
 }
 
 /** Tosses what `node` sent us (as NNCP's `-autotoss`); failures are logged, never thrown. */
