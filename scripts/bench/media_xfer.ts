@@ -231,7 +231,7 @@ async function throughput(
       row("cp alone medium → spool", cpInS, carefulInS, false),
       row("ferry import, copy path", importS, carefulInS, true),
       row("ferry xfer --rx, process", importProc, carefulInS, false),
-      row("packet ids alone (MTH, all cores)", hashS, carefulInS, false),
+      row("packet ids alone (MTH, as copies hash)", hashS, carefulInS, false),
     ],
     notes: [
       "Best of three. Careful copy: `cp`, `sync` the copies, `dd iflag=nocache count=0` on " +

@@ -19,7 +19,7 @@
 
 import type { HashPipe } from "./hash_pipe.ts";
 import type { WholeWriter } from "./io.ts";
-import { WRITE_BATCH_BYTES } from "./limits.ts";
+import { WRITE_BATCH_BYTES, WRITES_IN_FLIGHT_MAX } from "./limits.ts";
 
 /** Batched writing of emitted output, with hashing of everything written. */
 export class BatchOutput {
@@ -30,7 +30,9 @@ export class BatchOutput {
   #full: Uint8Array[] = [];
   #spare: Uint8Array[] = [];
   #bytes = 0;
-  #inFlight: Promise<void> = Promise.resolve();
+  /** Writes started and not yet awaited, oldest first (each waits for the one before). */
+  #inFlight: Promise<void>[] = [];
+  #tail: Promise<void> = Promise.resolve();
 
   /** Output to `writer`, hashed by `hash` when given. */
   constructor(writer: WholeWriter, hash: HashPipe | null) {
@@ -61,25 +63,33 @@ export class BatchOutput {
   };
 
   /**
-   * Starts writing (and hashing) every full buffer, one write in flight
-   * while the caller goes on encrypting; with `final`, also the partial
-   * buffer, and waits for everything.
+   * Hashes every full buffer and queues its write: writes run one after
+   * another (in order) while the caller goes on encrypting, at most
+   * `WRITES_IN_FLIGHT_MAX` of them waiting; with `final`, also the partial
+   * buffer, and waits for everything. A failed write surfaces here.
    */
   async drain(final = false): Promise<void> {
     for (const buffer of this.#full.splice(0)) {
-      await this.#inFlight;
-      this.#inFlight = this.#send(buffer).then(() => void this.#spare.push(buffer));
-      this.#inFlight.catch(() => {}); // handled at the next drain; never an unhandled rejection
+      while (this.#inFlight.length >= WRITES_IN_FLIGHT_MAX) await this.#inFlight.shift();
+      await this.#send(buffer, () => this.#spare.push(buffer));
     }
     if (final) {
-      await this.#inFlight;
-      if (this.#fill > 0) await this.#send(this.#current.subarray(0, this.#fill));
+      if (this.#fill > 0) await this.#send(this.#current.subarray(0, this.#fill), () => {});
       this.#fill = 0;
+      while (this.#inFlight.length > 0) await this.#inFlight.shift();
     }
   }
 
-  async #send(data: Uint8Array): Promise<void> {
-    await this.#writer.write(data);
-    await this.#hash?.update(data);
+  /**
+   * Hands `data` to the hasher now (it copies what it needs before
+   * returning) and queues its write after the ones before it.
+   */
+  async #send(data: Uint8Array, done: () => void): Promise<void> {
+    const hashed = this.#hash?.update(data);
+    const write = this.#tail.then(() => this.#writer.write(data)).then(done);
+    write.catch(() => {}); // awaited in drain; never an unhandled rejection
+    this.#tail = write;
+    this.#inFlight.push(write);
+    await hashed;
   }
 }

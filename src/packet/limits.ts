@@ -37,6 +37,8 @@ export const PAYLOAD_BYTES_MAX = Number.MAX_SAFE_INTEGER;
 export const READ_BATCH_BYTES = 512 * 1024;
 /** How much output is gathered before one write. */
 export const WRITE_BATCH_BYTES = 512 * 1024;
+/** Output buffers (each WRITE_BATCH_BYTES) queued for writing while encryption goes on. */
+export const WRITES_IN_FLIGHT_MAX = 2;
 /** Leaf-aligned staging buffer of the packet hasher (whole 128 KiB blocks). */
 export const HASH_STAGE_BYTES = 4 * BLOCK_BYTES;
 /** Buffers in flight to the hashing worker (each HASH_STAGE_BYTES): the queue bound. */

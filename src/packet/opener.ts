@@ -67,7 +67,8 @@ export class PacketOpener {
   #keys: PacketKeys;
   #emit: (plaintext: Uint8Array) => void;
   #onBlock: ((key: "full" | "size", plaintextBytes: number) => void) | undefined;
-  #buf = new Uint8Array(SEALED_BLOCK_BYTES);
+  /** A block that arrived in pieces; grows to a sealed block only when one comes in pieces. */
+  #buf = new Uint8Array(0);
   #fill = 0;
   #nonce = new Uint8Array(AEAD_NONCE_BYTES);
   #counter = 0;
@@ -112,11 +113,24 @@ export class PacketOpener {
         continue;
       }
       const take = Math.min(SEALED_BLOCK_BYTES - this.#fill, data.length - pos);
+      if (this.#fill + take > this.#buf.length) this.#grow(this.#fill + take);
       this.#buf.set(data.subarray(pos, pos + take), this.#fill);
       this.#fill += take;
       pos += take;
       if (this.#fill === SEALED_BLOCK_BYTES) this.#block(this.#buf);
     }
+  }
+
+  /**
+   * Makes the block buffer hold at least `bytes` (at most a sealed block),
+   * keeping what it holds: a small packet, read whole, needs a buffer of
+   * its own size, not of a block (a toss of thousands stays small).
+   */
+  #grow(bytes: number): void {
+    const length = Math.min(SEALED_BLOCK_BYTES, Math.max(bytes, this.#buf.length * 2));
+    const grown = new Uint8Array(length);
+    grown.set(this.#buf.subarray(0, this.#fill));
+    this.#buf = grown;
   }
 
   /** Checks that the packet is complete. Returns the sizes from its size block. */

@@ -53,6 +53,9 @@ export class ReadAhead {
     const chunk = await current;
     this.#pending = chunk === null ? null : this.#read();
     this.#pending?.catch(() => {}); // surfaces at the next call
+    // Deno starts a file read only once the caller yields: one microtask
+    // turn here sets it going before the caller works on `chunk`.
+    await Promise.resolve();
     return chunk;
   }
 

@@ -1,8 +1,9 @@
 import { assert, assertEquals, assertRejects } from "../assert.ts";
 import { withTempDir } from "../helpers.ts";
 import { encodeBase32 } from "../../src/encoding/base32.ts";
-import { Mth } from "../../src/packet/mod.ts";
+import { hashWorkersLive, Mth, withSharedHashWorker } from "../../src/packet/mod.ts";
 import { copyPlain, copyWithId, readBack } from "../../src/xfer/mod.ts";
+import { copyHashMode } from "../../src/xfer/copy.ts";
 import { removeStaleTemps } from "../../src/fsutil/mod.ts";
 import { seeded, seededBytes } from "./_media.ts";
 
@@ -23,6 +24,9 @@ Deno.test("copyWithId and readBack give the MTH of the bytes for sizes around th
       65537,
       131072,
       131073,
+      1024 * 1024 - 1,
+      1024 * 1024,
+      1024 * 1024 + 5,
       4 * 1024 * 1024 - 1,
       4 * 1024 * 1024,
       4 * 1024 * 1024 + 5,
@@ -45,6 +49,24 @@ Deno.test("copyWithId and readBack give the MTH of the bytes for sizes around th
       assertEquals(sized, { id: want, bytes: size }, `size ${size}, sized buffers`);
       assertEquals(await Deno.readFile(`${dir}/sized-${size}`), data);
     }
+  });
+});
+
+Deno.test("copies hash on their own thread on two cores or fewer, with the workers from three", async () => {
+  assertEquals([1, 2].map((n) => copyHashMode(n)), ["inline", "inline"]);
+  assertEquals([3, 4, 64].map((n) => copyHashMode(n)), ["auto", "auto", "auto"]);
+  await withTempDir(async (dir) => {
+    const data = seededBytes(seeded(3), 12 * 1024 * 1024 + 7);
+    await Deno.writeFile(`${dir}/src`, data);
+    // Inside a run that holds the pool, workers a pipe borrowed stay up after it: count them.
+    const live = await withSharedHashWorker(async () => {
+      const copied = await copyWithId(`${dir}/src`, `${dir}/dst`);
+      assertEquals(copied.id, await mthOf(data));
+      assertEquals((await readBack(`${dir}/dst`)).id, copied.id);
+      return hashWorkersLive();
+    });
+    if (copyHashMode() === "inline") assertEquals(live, 0, "no hashing worker on this machine");
+    else assert(live > 0, "the copy of 12 MiB shares its hashing with the workers");
   });
 });
 
