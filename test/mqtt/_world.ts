@@ -62,11 +62,12 @@ export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
   waitMs = mqttWaitMsMax,
+  pollMs = 200,
 ): Promise<void> {
   const deadline = Date.now() + waitMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }
 
