@@ -4,7 +4,8 @@
  *
  * - Goodput: a 256 MiB file packet from alice to bob (`ferry mqtt` at both
  *   ends, each with the installed wrapper's V8 flags), timed from alice's
- *   start until bob's signed ACK removed the packet from alice's `tx/`;
+ *   start until bob's signed ACK removed the packet from alice's `tx/`
+ *   (alice's log line `mqtt-packet-sent`, written right after; `tx/` is checked);
  *   against `mosquitto_pub` publishing the same number of bytes in 256 KiB
  *   messages at QoS 1 to a `mosquitto_sub` at QoS 1, in the same run.
  *   Bar: ferry at least 0.7× their goodput. Peak RSS of each ferry
@@ -17,6 +18,9 @@
  *   sessions) in a ring, each sending small exec packets to the next;
  *   packets per second (each is a DATA and a signed ACK message), broker
  *   and fleet memory.
+ *
+ * mosquitto runs with `set_tcp_nodelay true` (its small messages are not held
+ * back by Nagle's algorithm), for ferry and the tools alike.
  *
  * `deno task bench mqtt` runs just this section (`--quick`: 16 MiB, fewer packets).
  * @module
