@@ -17,7 +17,7 @@
  * @module
  */
 
-import { ed25519Sign, ed25519Verify } from "../crypto/keys.ts";
+import { ed25519SignNative, ed25519Verify } from "../crypto/keys.ts";
 
 const PURPOSE = new TextEncoder().encode("ferry mqtt ack v1\0");
 
@@ -38,7 +38,7 @@ export function signAck(
   sender: Uint8Array,
   packet: Uint8Array,
 ): Uint8Array {
-  return ed25519Sign(signPrv, ackText(recipient, sender, packet));
+  return ed25519SignNative(signPrv, ackText(recipient, sender, packet));
 }
 
 /** True when `signature` is the recipient's ACK of `packet` from `sender`. */

@@ -23,8 +23,9 @@
  *
  * The id check: a packet received from its first byte with every chunk in
  * order (what a broker delivers on one topic) is hashed as its chunks are
- * written (on this thread, and past 8 MiB also by the process's hash
- * workers on the other cores, while this thread writes the next chunks),
+ * written (on this thread, and for a packet over 8 MiB also by the
+ * process's hash workers on the other cores, started once its OFFER is
+ * answered, while this thread writes the next chunks),
  * and the store's commit compares that hash with
  * the id; a packet resumed from an earlier session, or one whose chunks
  * came out of order, is hashed from its file at the commit instead.
@@ -32,7 +33,8 @@
  */
 
 import { decodeBase32, encodeBase32 } from "../encoding/base32.ts";
-import { HashPipe } from "../packet/mod.ts";
+import { HashPipe } from "../packet/hash_pipe.ts";
+import { HASH_WORKER_THRESHOLD_BYTES } from "../packet/limits.ts";
 import type { Logger } from "../log/logger.ts";
 import type { PacketStore, PartialPacket, ResumeState } from "../store/mod.ts";
 import { signAck } from "./ack.ts";
@@ -113,8 +115,11 @@ export class Receiver {
     const inc = await this.#get(from, id, m.packet, m.size);
     if (!inc) return;
     this.#rebase(inc, m.chunk);
-    await this.#persist(inc);
+    // The resume state on disk names only bytes that are there: with nothing new since it
+    // was written (or nothing at all yet) there is nothing to make durable before the HAVE.
+    if (inc.newChunks > 0) await this.#persist(inc);
     await this.#have(inc);
+    this.#startHashWorkers(inc);
   }
 
   /** Handles one DATA chunk. */
@@ -344,6 +349,19 @@ export class Receiver {
     await inc.persisting;
     if (persist && inc.newChunks > 0) await this.#persist(inc).catch(() => {});
     await inc.partial.close();
+  }
+
+  /**
+   * A packet over {@linkcode HASH_WORKER_THRESHOLD_BYTES} offered from its
+   * first byte: its hasher borrows the hash workers now, after the HAVE went
+   * out, so they start while the sender answers it rather than between
+   * chunks (a hasher in `auto` mode would start them past the threshold).
+   */
+  #startHashWorkers(inc: Incoming): void {
+    if (!inc.hasher || inc.size <= HASH_WORKER_THRESHOLD_BYTES) return;
+    if (inc.done !== 0 || inc.bits !== 0n || inc.newChunks !== 0) return; // it has input
+    inc.hasher.close();
+    inc.hasher = new HashPipe({ mode: "worker" });
   }
 
   async #ack(to: string, packet: Uint8Array): Promise<void> {

@@ -62,12 +62,11 @@ export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
   waitMs = mqttWaitMsMax,
-  pollMs = 200,
 ): Promise<void> {
   const deadline = Date.now() + waitMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, pollMs));
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

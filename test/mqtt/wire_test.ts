@@ -1,8 +1,8 @@
 /** The MQTT wire format: round trips, malformed messages refused with a reason, signed acks. */
 
 import { assert, assertEquals, assertThrows } from "../assert.ts";
-import { generateSignKeys } from "../../src/crypto/keys.ts";
-import { signAck, verifyAck } from "../../src/mqtt/ack.ts";
+import { ed25519Sign, generateSignKeys } from "../../src/crypto/keys.ts";
+import { ackText, signAck, verifyAck } from "../../src/mqtt/ack.ts";
 import {
   decodeMessage,
   encodeAck,
@@ -87,6 +87,17 @@ Deno.test("an ack verifies only for its recipient, sender and packet", () => {
   assert(!verifyAck(keys.pub, a, a, p, sig), "another sender");
   assert(!verifyAck(keys.pub, a, p, a, sig), "another packet");
   assert(!verifyAck(keys.pub, a, p, p, new Uint8Array(64)), "a zero signature");
+});
+
+Deno.test("an ack signed natively is the same bytes as the JavaScript signer's", () => {
+  for (let i = 0; i < 4; i++) {
+    const keys = generateSignKeys();
+    const packet = crypto.getRandomValues(new Uint8Array(32));
+    const sig = signAck(keys.prv, a, p, packet);
+    assertEquals(sig, ed25519Sign(keys.prv, ackText(a, p, packet)));
+    assert(verifyAck(keys.pub, a, p, packet, sig));
+  }
+  assertThrows(() => signAck(new Uint8Array(32), a, p, p), RangeError, "private key");
 });
 
 Deno.test("topics split back into their parts and refuse others", () => {
