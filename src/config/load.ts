@@ -13,7 +13,7 @@
  * @module
  */
 
-import Hjson from "hjson";
+import { parseHjson } from "./hjson/mod.ts";
 import { ConfigError, type ConfigIssue, IssueList, joinPath } from "./issues.ts";
 import {
   isObj,
@@ -66,7 +66,7 @@ export interface ParseOptions {
 export function parseConfig(text: string, file: string, options: ParseOptions = {}): LoadResult {
   let root: unknown;
   try {
-    root = Hjson.parse(text);
+    root = parseHjson(text);
   } catch (err) {
     const msg = (err as Error).message.replace(/\s+/g, " ");
     throw new ConfigError(file, [{
