@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import type { CliContext } from "../context.ts";
 
 /** Adds one command (with its help and example) to the program. */

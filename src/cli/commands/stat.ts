@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { findNode, formatNiceness, type Neighbour } from "../../config/mod.ts";
 import { humanBytes } from "../../log/humanize.ts";
 import { type NodeStat, nodeStat, Spool } from "../../spool/mod.ts";
