@@ -4,7 +4,10 @@
  * @module
  */
 
-import { type Config, ConfigError, loadConfig } from "../config/mod.ts";
+// The configuration modules themselves, not config/mod.ts: that one also brings key generation.
+import type { Config } from "../config/types.ts";
+import { ConfigError } from "../config/issues.ts";
+import { loadConfig } from "../config/load.ts";
 import type { CliContext } from "./context.ts";
 import { CliError } from "./errors.ts";
 import { setProgressEnabled } from "../progress/progress.ts";

@@ -14,6 +14,7 @@
  */
 
 import { parseHjson } from "./hjson/mod.ts";
+import { checkKeyPairs } from "./key_pairs.ts";
 import { ConfigError, type ConfigIssue, IssueList, joinPath } from "./issues.ts";
 import {
   isObj,
@@ -59,11 +60,13 @@ export interface ParseOptions {
   mode?: number | null;
 }
 
-/**
- * Parses and checks configuration text.
- * @throws {ConfigError} listing every error found, each with its key path.
- */
-export function parseConfig(text: string, file: string, options: ParseOptions = {}): LoadResult {
+/** What checking configuration text found: its problems, and the configuration if it is usable. */
+interface Analysis {
+  issues: IssueList;
+  config: Config | undefined;
+}
+
+function analyse(text: string, file: string, options: ParseOptions): Analysis {
   let root: unknown;
   try {
     root = parseHjson(text);
@@ -94,11 +97,45 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
       );
     }
   }
+  return { issues, config };
+}
+
+function finish({ issues, config }: Analysis, file: string): LoadResult {
   if (issues.errors.length > 0 || !config) {
     throw new ConfigError(file, linkMisspellings(issues.items));
   }
   config.path = file;
   return { config, warnings: issues.warnings };
+}
+
+/**
+ * Parses and checks configuration text: everything but whether the private
+ * keys (of `self`, of the areas) give their public keys, which needs the asynchronous
+ * WebCrypto ({@linkcode parseConfigChecked} and {@linkcode loadConfig} check
+ * that too).
+ * @throws {ConfigError} listing every error found, each with its key path.
+ */
+export function parseConfig(text: string, file: string, options: ParseOptions = {}): LoadResult {
+  return finish(analyse(text, file, options), file);
+}
+
+/**
+ * {@linkcode parseConfig}, and the key pairs of `self` checked too.
+ * @throws {ConfigError} listing every error found, each with its key path.
+ */
+export async function parseConfigChecked(
+  text: string,
+  file: string,
+  options: ParseOptions = {},
+): Promise<LoadResult> {
+  const analysis = analyse(text, file, options);
+  const config = analysis.config;
+  if (config) {
+    for (const issue of await checkKeyPairs(config.self, config.areas.values())) {
+      analysis.issues.error(issue.path, issue.message);
+    }
+  }
+  return finish(analysis, file);
 }
 
 /**
@@ -132,7 +169,7 @@ export async function loadConfig(file: string): Promise<LoadResult> {
     if (err instanceof ConfigError) throw err;
     throw fail(readFailure(err, file));
   }
-  return parseConfig(text, file, { mode });
+  return await parseConfigChecked(text, file, { mode });
 }
 
 /** Largest configuration file ferry reads (NNCP's own files are a few KiB). */

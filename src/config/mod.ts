@@ -6,7 +6,7 @@
  */
 
 export * from "./types.ts";
-export { loadConfig, parseConfig } from "./load.ts";
+export { loadConfig, parseConfig, parseConfigChecked } from "./load.ts";
 export type { LoadResult } from "./load.ts";
 export { ConfigError } from "./issues.ts";
 export type { ConfigIssue } from "./issues.ts";

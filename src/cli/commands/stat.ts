@@ -4,7 +4,9 @@
  */
 
 import type { Command } from "../args/mod.ts";
-import { findNode, formatNiceness, type Neighbour } from "../../config/mod.ts";
+import { findNode } from "../../config/find.ts";
+import { formatNiceness } from "../../config/niceness.ts";
+import type { Neighbour } from "../../config/types.ts";
 import { humanBytes } from "../../log/humanize.ts";
 import { type NodeStat, nodeStat, Spool } from "../../spool/mod.ts";
 import { loadCliConfig } from "../config.ts";
