@@ -144,3 +144,25 @@ Deno.test("ferry --version, stat and queue write run with an empty Deno cache th
     assertStringIncludes(toss.stderr, "--cached-only");
   });
 });
+
+Deno.test("stat skips the key-pair check it does not need; commands that use the keys refuse a broken pair", async () => {
+  await withTempDir(async (dir) => {
+    const good = renderNewConfig({ name: "n", spool: `${dir}/spool` });
+    const exch = /exchprv: (\S+)/.exec(good)![1]!;
+    const noise = /noiseprv: (\S+)/.exec(good)![1]!;
+    const cfg = `${dir}/broken.hjson`;
+    await Deno.writeTextFile(cfg, good.replace(`exchprv: ${exch}`, `exchprv: ${noise}`), {
+      mode: 0o600,
+    });
+    await Deno.mkdir(`${dir}/spool`);
+    const ferry = (args: string[]) =>
+      run(Deno.execPath(), ["run", "-A", "--quiet", `${REPO_ROOT}/main.ts`, "-c", cfg, ...args]);
+    const stat = await ferry(["stat"]);
+    assertEquals(stat.code, 0, stat.stderr);
+    for (const args of [["pubkey"], ["toss"]]) {
+      const out = await ferry(args);
+      assertEquals(out.code, 1, args.join(" "));
+      assertStringIncludes(out.stderr, "self.exchprv: does not belong to self.exchpub");
+    }
+  });
+});
