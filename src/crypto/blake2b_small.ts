@@ -1,8 +1,9 @@
 /**
  * BLAKE2b (RFC 7693) in plain TypeScript with no dependency, for the few
  * short inputs a one-shot command hashes: node and area ids are BLAKE2b-256
- * of a 32-byte public key. Loading it costs nothing; it is slow on bulk
- * data (use {@linkcode ./blake2b.ts} there).
+ * of a 32-byte public key. Loading it costs nothing; on bulk data use
+ * {@linkcode ./blake2b.ts}. 64-bit words are pairs of 32-bit halves (low
+ * first), so a cold call allocates nothing.
  *
  * @example
  * ```ts
@@ -12,18 +13,25 @@
  * @module
  */
 
-const MASK = (1n << 64n) - 1n;
-
-const IV = [
-  0x6a09e667f3bcc908n,
-  0xbb67ae8584caa73bn,
-  0x3c6ef372fe94f82bn,
-  0xa54ff53a5f1d36f1n,
-  0x510e527fade682d1n,
-  0x9b05688c2b3e6c1fn,
-  0x1f83d9abfb41bd6bn,
-  0x5be0cd19137e2179n,
-];
+/** The IV as 32-bit halves, low half first. */
+const IV = new Uint32Array([
+  0xf3bcc908,
+  0x6a09e667,
+  0x84caa73b,
+  0xbb67ae85,
+  0xfe94f82b,
+  0x3c6ef372,
+  0x5f1d36f1,
+  0xa54ff53a,
+  0xade682d1,
+  0x510e527f,
+  0x2b3e6c1f,
+  0x9b05688c,
+  0xfb41bd6b,
+  0x1f83d9ab,
+  0x137e2179,
+  0x5be0cd19,
+]);
 
 const SIGMA = [
   [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
@@ -41,40 +49,77 @@ const SIGMA = [
 /** Bytes in one block. */
 const BLOCK_BYTES = 128;
 
-function rotr(x: bigint, n: bigint): bigint {
-  return ((x >> n) | (x << (64n - n))) & MASK;
+/** v[a] += v[b] (64-bit words at even indices a and b). */
+function add(v: Uint32Array, a: number, b: number): void {
+  const lo = v[a]! + v[b]!;
+  v[a + 1] = v[a + 1]! + v[b + 1]! + (lo >= 0x100000000 ? 1 : 0);
+  v[a] = lo;
 }
 
-function compress(h: bigint[], block: Uint8Array, counter: bigint, last: boolean): void {
+/** v[a] += the 64-bit word (lo, hi). */
+function addWord(v: Uint32Array, a: number, lo: number, hi: number): void {
+  const sum = v[a]! + lo;
+  v[a + 1] = v[a + 1]! + hi + (sum >= 0x100000000 ? 1 : 0);
+  v[a] = sum;
+}
+
+/** The mixing function G on words a, b, c, d of `v` with message words x and y of `m`. */
+function g(
+  v: Uint32Array,
+  m: Uint32Array,
+  a: number,
+  b: number,
+  c: number,
+  d: number,
+  x: number,
+  y: number,
+): void {
+  a *= 2, b *= 2, c *= 2, d *= 2, x *= 2, y *= 2;
+  add(v, a, b);
+  addWord(v, a, m[x]!, m[x + 1]!);
+  let lo = v[d]! ^ v[a]!, hi = v[d + 1]! ^ v[a + 1]!;
+  v[d] = hi; // rotate right 32
+  v[d + 1] = lo;
+  add(v, c, d);
+  lo = v[b]! ^ v[c]!, hi = v[b + 1]! ^ v[c + 1]!;
+  v[b] = (lo >>> 24) | (hi << 8); // rotate right 24
+  v[b + 1] = (hi >>> 24) | (lo << 8);
+  add(v, a, b);
+  addWord(v, a, m[y]!, m[y + 1]!);
+  lo = v[d]! ^ v[a]!, hi = v[d + 1]! ^ v[a + 1]!;
+  v[d] = (lo >>> 16) | (hi << 16); // rotate right 16
+  v[d + 1] = (hi >>> 16) | (lo << 16);
+  add(v, c, d);
+  lo = v[b]! ^ v[c]!, hi = v[b + 1]! ^ v[c + 1]!;
+  v[b] = (hi >>> 31) | (lo << 1); // rotate right 63
+  v[b + 1] = (lo >>> 31) | (hi << 1);
+}
+
+function compress(h: Uint32Array, block: Uint8Array, counter: number, last: boolean): void {
   const view = new DataView(block.buffer, block.byteOffset, BLOCK_BYTES);
-  const m: bigint[] = [];
-  for (let i = 0; i < 16; i++) m.push(view.getBigUint64(i * 8, true));
-  const v = [...h, ...IV];
-  v[12] = v[12]! ^ (counter & MASK);
-  v[13] = v[13]! ^ (counter >> 64n);
-  if (last) v[14] = v[14]! ^ MASK;
-  const g = (a: number, b: number, c: number, d: number, x: bigint, y: bigint) => {
-    v[a] = (v[a]! + v[b]! + x) & MASK;
-    v[d] = rotr(v[d]! ^ v[a]!, 32n);
-    v[c] = (v[c]! + v[d]!) & MASK;
-    v[b] = rotr(v[b]! ^ v[c]!, 24n);
-    v[a] = (v[a]! + v[b]! + y) & MASK;
-    v[d] = rotr(v[d]! ^ v[a]!, 16n);
-    v[c] = (v[c]! + v[d]!) & MASK;
-    v[b] = rotr(v[b]! ^ v[c]!, 63n);
-  };
+  const m = new Uint32Array(32);
+  for (let i = 0; i < 32; i++) m[i] = view.getUint32(i * 4, true);
+  const v = new Uint32Array(32);
+  v.set(h, 0);
+  v.set(IV, 16);
+  v[24] = v[24]! ^ (counter >>> 0);
+  v[25] = v[25]! ^ Math.floor(counter / 0x100000000);
+  if (last) {
+    v[28] = ~v[28]!;
+    v[29] = ~v[29]!;
+  }
   for (let r = 0; r < 12; r++) {
     const s = SIGMA[r % 10]!;
-    g(0, 4, 8, 12, m[s[0]!]!, m[s[1]!]!);
-    g(1, 5, 9, 13, m[s[2]!]!, m[s[3]!]!);
-    g(2, 6, 10, 14, m[s[4]!]!, m[s[5]!]!);
-    g(3, 7, 11, 15, m[s[6]!]!, m[s[7]!]!);
-    g(0, 5, 10, 15, m[s[8]!]!, m[s[9]!]!);
-    g(1, 6, 11, 12, m[s[10]!]!, m[s[11]!]!);
-    g(2, 7, 8, 13, m[s[12]!]!, m[s[13]!]!);
-    g(3, 4, 9, 14, m[s[14]!]!, m[s[15]!]!);
+    g(v, m, 0, 4, 8, 12, s[0]!, s[1]!);
+    g(v, m, 1, 5, 9, 13, s[2]!, s[3]!);
+    g(v, m, 2, 6, 10, 14, s[4]!, s[5]!);
+    g(v, m, 3, 7, 11, 15, s[6]!, s[7]!);
+    g(v, m, 0, 5, 10, 15, s[8]!, s[9]!);
+    g(v, m, 1, 6, 11, 12, s[10]!, s[11]!);
+    g(v, m, 2, 7, 8, 13, s[12]!, s[13]!);
+    g(v, m, 3, 4, 9, 14, s[14]!, s[15]!);
   }
-  for (let i = 0; i < 8; i++) h[i] = h[i]! ^ v[i]! ^ v[i + 8]!;
+  for (let i = 0; i < 16; i++) h[i] = h[i]! ^ v[i]! ^ v[i + 16]!;
 }
 
 /** Unkeyed BLAKE2b of `data` with a digest of `outBytes` (1 to 64) bytes. */
@@ -82,21 +127,21 @@ export function blake2bSmall(data: Uint8Array, outBytes: number): Uint8Array {
   if (!Number.isInteger(outBytes) || outBytes < 1 || outBytes > 64) {
     throw new RangeError(`a BLAKE2b digest has 1 to 64 bytes, not ${outBytes}`);
   }
-  const h = [...IV];
-  h[0] = h[0]! ^ 0x01010000n ^ BigInt(outBytes);
+  const h = new Uint32Array(IV);
+  h[0] = h[0]! ^ 0x01010000 ^ outBytes;
   const block = new Uint8Array(BLOCK_BYTES);
   let off = 0;
   // Every full block but the last is compressed as it comes; the last (even empty) is final.
   while (data.length - off > BLOCK_BYTES) {
     block.set(data.subarray(off, off + BLOCK_BYTES));
     off += BLOCK_BYTES;
-    compress(h, block, BigInt(off), false);
+    compress(h, block, off, false);
   }
   block.fill(0);
   block.set(data.subarray(off));
-  compress(h, block, BigInt(data.length), true);
+  compress(h, block, data.length, true);
   const out = new Uint8Array(64);
   const view = new DataView(out.buffer);
-  for (let i = 0; i < 8; i++) view.setBigUint64(i * 8, h[i]!, true);
+  for (let i = 0; i < 16; i++) view.setUint32(i * 4, h[i]!, true);
   return out.slice(0, outBytes);
 }
