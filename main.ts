@@ -13,6 +13,10 @@ if (import.meta.main) {
     Deno.stdout.writeSync(new TextEncoder().encode(`${VERSION}\n`));
     Deno.exit(0);
   }
-  const { runCli } = await import("./src/cli/main.ts");
+  // A computed specifier: Deno would otherwise load every command's modules at start.
+  const cli = new URL("./src/cli/main.ts", import.meta.url).href;
+  const { runCli } = await import(cli) as {
+    runCli(args: string[]): Promise<number>;
+  };
   Deno.exit(await runCli(args));
 }

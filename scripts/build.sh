@@ -49,7 +49,10 @@ install -m 0755 "$work/package/deno" "$out/bin/deno"
 (cd "$root" && tar -c deno.json deno.lock main.ts src hw systemd scripts README.md LICENSE) | tar -x -C "$out"
 # npm packages are platform-independent JavaScript and WebAssembly here, so the
 # host can fill the cache the target will use.
-DENO_DIR="$out/deno-dir" "$host_deno" cache --frozen --config "$out/deno.json" "$out/main.ts" "$out/src/packet/mth_worker.ts"
+# The command line and the command modules are imported by computed specifiers (see
+# src/cli/commands/index.ts), so they are named here.
+DENO_DIR="$out/deno-dir" "$host_deno" cache --frozen --config "$out/deno.json" "$out/main.ts" \
+  "$out/src/cli/main.ts" "$out"/src/cli/commands/*.ts "$out/src/packet/mth_worker.ts"
 tar -czf "$tarball" -C "$work" ferry
 echo "built $tarball"
 bash "$root/scripts/deb/build_deb.sh" "$out" "$deb_arch" "$version" "$deb"
@@ -59,6 +62,7 @@ if [ -n "${DENORT_BIN:-}" ]; then
   exe="$root/dist/ferry-$version-linux-$arch"
   DENORT_BIN="$DENORT_BIN" "$host_deno" compile -A --target "$target" --no-check \
     --v8-flags=--expose-gc,--max-semi-space-size=1 \
-    --include "$root/src/packet/mth_worker.ts" --output "$exe" "$root/main.ts"
+    --include "$root/src/packet/mth_worker.ts" --include "$root/src/cli/main.ts" \
+    $(printf -- '--include %s ' "$root"/src/cli/commands/*.ts) --output "$exe" "$root/main.ts"
   echo "built $exe"
 fi

@@ -12,24 +12,9 @@
  */
 
 import { constants, E, errno, libc, strerror } from "./_libc.ts";
+import { BAUD_CODES, checkBaudRate } from "./baud.ts";
 
-/** Baud rates ferry accepts, with their `B*` codes (`termios-baud.h`). */
-export const BAUD_CODES: ReadonlyMap<number, number> = new Map([
-  [1200, 0o11],
-  [2400, 0o13],
-  [4800, 0o14],
-  [9600, 0o15],
-  [19200, 0o16],
-  [38400, 0o17],
-  [57600, 0o10001],
-  [115200, 0o10002],
-  [230400, 0o10003],
-  [460800, 0o10004],
-  [500000, 0o10005],
-  [576000, 0o10006],
-  [921600, 0o10007],
-  [1000000, 0o10010],
-]);
+export { BAUD_CODES, checkBaudRate } from "./baud.ts";
 
 /** What {@linkcode configureRaw} applies. */
 export interface RawModeSettings {
@@ -37,18 +22,6 @@ export interface RawModeSettings {
   baudRate: number;
   /** Hardware flow control (RTS/CTS). Default off. */
   rtscts: boolean;
-}
-
-/** Throws `RangeError` unless `baudRate` is one ferry supports. */
-export function checkBaudRate(baudRate: unknown): number {
-  if (typeof baudRate !== "number" || !BAUD_CODES.has(baudRate)) {
-    throw new RangeError(
-      `Unsupported baud rate ${JSON.stringify(baudRate)}: use one of ${
-        [...BAUD_CODES.keys()].join(", ")
-      }`,
-    );
-  }
-  return baudRate;
 }
 
 function fail(what: string, path: string): never {

@@ -93,6 +93,13 @@ async function setup(ctx: BenchContext, ferryArgs: (args: string[]) => [string, 
       barred: true,
     },
     {
+      // As an NNCP exec handler runs it: the job named after its SHA-256.
+      name: "queue write --content-name",
+      ferry: ["queue", "write", "--content-name", "-q", `${dir}/jobs`],
+      stdinFile: `${dir}/job.fspl`,
+      barred: true,
+    },
+    {
       name: "file 1 MiB",
       ferry: ["-c", cfg, "file", `${dir}/1mib.bin`, "house:"],
       other: ["nncp-file", ["-cfg", cfg, "-quiet", "-noprogress", `${dir}/1mib.bin`, "house:"]],

@@ -1,11 +1,11 @@
 /**
  * ferry's command line: `ferry [--config PATH] COMMAND ...`. Builds the
- * commander program from the command modules, runs it, and maps failures to
+ * program from the command modules, runs it, and maps failures to
  * exit codes (0 success, 1 failure, 2 usage error).
  * @module
  */
 
-import { Command, CommanderError } from "commander";
+import { ArgsError, Command } from "./args/mod.ts";
 import { createLogger } from "../log/logger.ts";
 import { type CliContext, DEFAULT_CONFIG_PATH, resolveConfigPath } from "./context.ts";
 import { CliError, UsageError } from "./errors.ts";
@@ -86,7 +86,7 @@ export async function runCli(args: string[]): Promise<number> {
     await program.parseAsync(normalizeArgs(args, program), { from: "user" });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) {
+    if (err instanceof ArgsError) {
       if (err.exitCode === 0) return 0; // --help, --version
       return 2;
     }

@@ -23,7 +23,7 @@
  * @module
  */
 
-import type { Command, Option } from "commander";
+import type { Command, Option } from "./args/mod.ts";
 
 /** NNCP flags whose ferry name differs. */
 const RENAMED: Record<string, string> = { cfg: "config" };
@@ -92,5 +92,5 @@ function splitInline(token: string): [string, string | undefined] {
 }
 
 function passesThrough(cmd: Command): boolean {
-  return (cmd as unknown as { _passThroughOptions?: boolean })._passThroughOptions === true;
+  return cmd.passesThrough;
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "./args/mod.ts";
 import {
   type Area,
   findNode,

@@ -12,7 +12,7 @@
  * @module
  */
 
-import Hjson from "hjson";
+import { parseHjson } from "./hjson/mod.ts";
 import { ConfigError } from "./issues.ts";
 import { parseConfig } from "./load.ts";
 import { isObj } from "./read.ts";
@@ -35,7 +35,7 @@ export function parseStanza(stanza: string): { name?: string; keys: Record<strin
   }
   let parsed: unknown;
   try {
-    parsed = Hjson.parse(stanza);
+    parsed = parseHjson(stanza);
   } catch (err) {
     throw new SyntaxError(
       `cannot parse the stanza as Hjson (${(err as Error).message.replace(/\s+/g, " ")}); ` +

@@ -25,8 +25,8 @@ import {
   MODEM_KINDS,
   MODEM_TRAITS,
   type ModemKind,
-} from "../../hw/modem/mod.ts";
-import { checkBaudRate } from "../../hw/serial/termios.ts";
+} from "../../hw/modem/modem_options.ts";
+import { checkBaudRate } from "../../hw/serial/baud.ts";
 import { parseCallsign } from "../../hw/modem/ax25.ts";
 import { type IssueList, joinPath } from "./issues.ts";
 import { parseWindows } from "../agent/schedule.ts";

@@ -18,7 +18,7 @@
  */
 
 import { createPrivateKey, createPublicKey } from "node:crypto";
-import { blake2b } from "@noble/hashes/blake2.js";
+export { areaIdOf, bytesEqual, nodeIdOf } from "./node_id.ts";
 
 /** PKCS#8 DER prefixes of a 32-byte Ed25519 seed and X25519 private key (RFC 8410). */
 const PKCS8_ED25519 = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70];
@@ -45,16 +45,6 @@ function publicOf(prefix: readonly number[], prv: Uint8Array): Uint8Array {
 
 function randomKey(): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(KEY_BYTES));
-}
-
-/** A node id is BLAKE2b-256 of the node's Ed25519 public key. */
-export function nodeIdOf(signPub: Uint8Array): Uint8Array {
-  return blake2b(signPub, { dkLen: 32 });
-}
-
-/** An area id is BLAKE2b-256 of the area's X25519 public key. */
-export function areaIdOf(pub: Uint8Array): Uint8Array {
-  return blake2b(pub, { dkLen: 32 });
 }
 
 /** A complete key set for a new node. */
@@ -95,12 +85,4 @@ export function x25519PublicOf(prv: Uint8Array): Uint8Array {
 /** The Ed25519 public key of a 32-byte seed. */
 export function ed25519PublicOf(seed: Uint8Array): Uint8Array {
   return publicOf(PKCS8_ED25519, seed);
-}
-
-/** Constant-shape byte comparison. */
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

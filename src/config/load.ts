@@ -13,7 +13,8 @@
  * @module
  */
 
-import Hjson from "hjson";
+import { parseHjson } from "./hjson/mod.ts";
+import { checkKeyPairs } from "./key_pairs.ts";
 import { ConfigError, type ConfigIssue, IssueList, joinPath } from "./issues.ts";
 import {
   isObj,
@@ -59,14 +60,16 @@ export interface ParseOptions {
   mode?: number | null;
 }
 
-/**
- * Parses and checks configuration text.
- * @throws {ConfigError} listing every error found, each with its key path.
- */
-export function parseConfig(text: string, file: string, options: ParseOptions = {}): LoadResult {
+/** What checking configuration text found: its problems, and the configuration if it is usable. */
+interface Analysis {
+  issues: IssueList;
+  config: Config | undefined;
+}
+
+function analyse(text: string, file: string, options: ParseOptions): Analysis {
   let root: unknown;
   try {
-    root = Hjson.parse(text);
+    root = parseHjson(text);
   } catch (err) {
     const msg = (err as Error).message.replace(/\s+/g, " ");
     throw new ConfigError(file, [{
@@ -94,6 +97,10 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
       );
     }
   }
+  return { issues, config };
+}
+
+function finish({ issues, config }: Analysis, file: string): LoadResult {
   if (issues.errors.length > 0 || !config) {
     throw new ConfigError(file, linkMisspellings(issues.items));
   }
@@ -102,10 +109,49 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
 }
 
 /**
+ * Parses and checks configuration text: everything but whether the private
+ * keys (of `self`, of the areas) give their public keys, which needs the asynchronous
+ * WebCrypto ({@linkcode parseConfigChecked} and {@linkcode loadConfig} check
+ * that too).
+ * @throws {ConfigError} listing every error found, each with its key path.
+ */
+export function parseConfig(text: string, file: string, options: ParseOptions = {}): LoadResult {
+  return finish(analyse(text, file, options), file);
+}
+
+/**
+ * {@linkcode parseConfig}, and the key pairs of `self` checked too.
+ * @throws {ConfigError} listing every error found, each with its key path.
+ */
+export async function parseConfigChecked(
+  text: string,
+  file: string,
+  options: ParseOptions = {},
+): Promise<LoadResult> {
+  const analysis = analyse(text, file, options);
+  const config = analysis.config;
+  if (config) {
+    for (const issue of await checkKeyPairs(config.self, config.areas.values())) {
+      analysis.issues.error(issue.path, issue.message);
+    }
+  }
+  return finish(analysis, file);
+}
+
+/** Options for {@linkcode loadConfig}. */
+export interface LoadOptions {
+  /**
+   * Check that the private keys give their public keys (default true; a
+   * command that uses no private key may skip it, see {@linkcode parseConfig}).
+   */
+  keyPairs?: boolean;
+}
+
+/**
  * Reads and checks a configuration file.
  * @throws {ConfigError} for a file that cannot be read or has errors.
  */
-export async function loadConfig(file: string): Promise<LoadResult> {
+export async function loadConfig(file: string, options: LoadOptions = {}): Promise<LoadResult> {
   let text: string;
   let mode: number | null = null;
   const fail = (reason: string) =>
@@ -132,7 +178,9 @@ export async function loadConfig(file: string): Promise<LoadResult> {
     if (err instanceof ConfigError) throw err;
     throw fail(readFailure(err, file));
   }
-  return parseConfig(text, file, { mode });
+  return options.keyPairs === false
+    ? parseConfig(text, file, { mode })
+    : await parseConfigChecked(text, file, { mode });
 }
 
 /** Largest configuration file ferry reads (NNCP's own files are a few KiB). */

@@ -6,8 +6,8 @@
  */
 
 export * from "./types.ts";
-export { loadConfig, parseConfig } from "./load.ts";
-export type { LoadResult } from "./load.ts";
+export { loadConfig, parseConfig, parseConfigChecked } from "./load.ts";
+export type { LoadOptions, LoadResult } from "./load.ts";
 export { ConfigError } from "./issues.ts";
 export type { ConfigIssue } from "./issues.ts";
 export { FERRY_DEFAULTS } from "./ferry_section.ts";

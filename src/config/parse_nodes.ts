@@ -1,13 +1,14 @@
 /**
  * Reads the `self`, `neigh` and `areas` sections of an NNCP configuration,
  * checking every key the way NNCP does, plus the cross-checks NNCP leaves out
- * (a node id that does not match its signing key, a private key that does
- * not match its public key, `neigh.self` that is not us).
+ * (a node id that does not match its signing key, `neigh.self` that is not
+ * us). Whether private keys give their public keys is checked apart, by
+ * {@linkcode ./key_pairs.ts}.
  * @module
  */
 
 import { encodeBase32 } from "../encoding/base32.ts";
-import { areaIdOf, bytesEqual, ed25519PublicOf, nodeIdOf, x25519PublicOf } from "./identity.ts";
+import { areaIdOf, bytesEqual, nodeIdOf } from "./node_id.ts";
 import { type IssueList, joinPath } from "./issues.ts";
 import { readAddrs, readCalls } from "./calls.ts";
 import {
@@ -57,13 +58,9 @@ export function readSelf(issues: IssueList, root: Obj): SelfNode | undefined {
   const noisePrv = readKey(issues, s, "noiseprv", at, 32, false);
   const id = readKey(issues, s, "id", at, 32, true);
   if (!exchPub || !exchPrv || !signPub || !signPrv || !id) return undefined;
+  // Whether each private key gives its public key is checked by checkKeyPairs (key_pairs.ts).
   let ok = true;
-  if (!bytesEqual(x25519PublicOf(exchPrv), exchPub)) {
-    issues.error("self.exchprv", "does not belong to self.exchpub: the key pair is broken");
-    ok = false;
-  }
-  const seed = signPrv.subarray(0, 32);
-  if (!bytesEqual(signPrv.subarray(32), signPub) || !bytesEqual(ed25519PublicOf(seed), signPub)) {
+  if (!bytesEqual(signPrv.subarray(32), signPub)) {
     issues.error("self.signprv", "does not belong to self.signpub: the key pair is broken");
     ok = false;
   }
@@ -76,8 +73,6 @@ export function readSelf(issues: IssueList, root: Obj): SelfNode | undefined {
   }
   if ((noisePub === undefined) !== (noisePrv === undefined)) {
     issues.error("self", "noisepub and noiseprv must be given together");
-  } else if (noisePub && noisePrv && !bytesEqual(x25519PublicOf(noisePrv), noisePub)) {
-    issues.error("self.noiseprv", "does not belong to self.noisepub: the key pair is broken");
   }
   if (!ok) return undefined;
   const node: SelfNode = { id, idText: encodeBase32(id), exchPub, exchPrv, signPub, signPrv };
@@ -200,9 +195,6 @@ export function readArea(issues: IssueList, name: string, a: unknown): Area | un
       joinPath(at, "id"),
       `does not match its pub: expected ${encodeBase32(areaIdOf(pub))}`,
     );
-  }
-  if (pub && prv && !bytesEqual(x25519PublicOf(prv), pub)) {
-    issues.error(joinPath(at, "prv"), "does not belong to its pub: the key pair is broken");
   }
   const area: Area = { name, id, idText: encodeBase32(id), subs, exec, allowUnknown };
   if (pub) area.pub = pub;

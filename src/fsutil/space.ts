@@ -4,10 +4,10 @@
  * @module
  */
 
-import { statfs } from "node:fs/promises";
-
 /** Bytes available to unprivileged users on the filesystem holding `path`. */
 export async function freeBytes(path: string): Promise<number> {
+  // Imported here, when asked: a command that never asks loads no Node.js module.
+  const { statfs } = await import("node:fs/promises");
   const s = await statfs(path);
   return Number(s.bavail) * Number(s.bsize);
 }

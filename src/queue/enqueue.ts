@@ -35,7 +35,7 @@ import {
   tempJobFileName,
 } from "./queue_dir.ts";
 import { syncDir } from "./seqfile.ts";
-import { createHash, type Hash } from "node:crypto";
+import { Sha256 } from "../crypto/sha256_stream.ts";
 
 /** Options for {@linkcode enqueueJob}. */
 export interface EnqueueOptions {
@@ -74,7 +74,7 @@ async function writeSource(
   path: string,
   source: ReadableStream<Uint8Array> | Uint8Array,
   bytesMax: number,
-  hash?: Hash,
+  hash?: Sha256,
 ): Promise<number> {
   const file = Deno.openSync(path, { write: true, createNew: true });
   try {
@@ -155,12 +155,12 @@ export async function enqueueJob(
   let final = `${jobsDir}/${fileName}`;
   let header: JobHeader | null = null;
   let bytes: number;
-  const hash = options.contentNamed ? createHash("sha256") : undefined;
+  const hash = options.contentNamed ? new Sha256() : undefined;
   try {
     bytes = await writeSource(temp, source, options.bytesMax ?? enqueueBytesMaxDefault, hash);
     if (options.verify !== false) header = await verify(temp, options);
     if (hash) {
-      fileName = `fspl-sha256-${hash.digest("hex")}.fspl`;
+      fileName = `fspl-sha256-${hash.hex()}.fspl`;
       final = `${jobsDir}/${fileName}`;
       if (exists(final)) {
         Deno.removeSync(temp);

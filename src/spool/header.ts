@@ -6,7 +6,7 @@
  */
 
 import { encodeBase32 } from "../encoding/base32.ts";
-import { decodeEncryptedHeader } from "../packet/enc_header.ts";
+import { decodeEncryptedHeader } from "../packet/enc_header_decode.ts";
 import { PacketError } from "../packet/errors.ts";
 import { ENC_HEADER_BYTES } from "../packet/limits.ts";
 

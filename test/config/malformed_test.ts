@@ -1,6 +1,13 @@
-import { assert, assertEquals, assertStringIncludes, assertThrows } from "../assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "../assert.ts";
 import { NNCP_VECTORS } from "../helpers.ts";
-import { ConfigError, parseConfig } from "../../src/config/mod.ts";
+import { decodeBase32, encodeBase32 } from "../../src/encoding/base32.ts";
+import { ConfigError, parseConfig, parseConfigChecked } from "../../src/config/mod.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
@@ -71,12 +78,6 @@ const FAULTS: [string, (c: Json) => Json | string, string, string][] = [
     "must be 64 bytes",
   ],
   [
-    "a private key that does not match its public key",
-    (c) => (c.self.exchprv = c.self.noiseprv, c),
-    "self.exchprv",
-    "does not belong to self.exchpub",
-  ],
-  [
     "a neighbour id that does not match its signpub",
     (c) => (c.neigh.bob.id = c.neigh.carol.id, c),
     "neigh.bob.id",
@@ -138,6 +139,54 @@ for (const [what, mutate, path, includes] of FAULTS) {
     expectOne(mutate(await alice()), path, includes);
   });
 }
+
+/** Key pairs: private keys that do not give their public keys (checked with WebCrypto). */
+const BROKEN_PAIRS: [string, (c: Json) => Json, string, string][] = [
+  [
+    "an exchange private key of another pair",
+    (c) => (c.self.exchprv = c.self.noiseprv, c),
+    "self.exchprv",
+    "does not belong to self.exchpub",
+  ],
+  [
+    "a signing seed of another pair",
+    (c) => (c.self.signprv = encodeBase32(
+      new Uint8Array([...decodeBase32(c.self.exchprv), ...decodeBase32(c.self.signpub)]),
+    ),
+      c),
+    "self.signprv",
+    "does not belong to self.signpub",
+  ],
+  [
+    "a noise private key of another pair",
+    (c) => (c.self.noiseprv = c.self.exchprv, c),
+    "self.noiseprv",
+    "does not belong to self.noisepub",
+  ],
+  [
+    "an area private key of another pair",
+    (c) => (c.areas.testarea.prv = c.self.exchprv, c),
+    "areas.testarea.prv",
+    "does not belong to its pub",
+  ],
+];
+
+for (const [what, mutate, path, includes] of BROKEN_PAIRS) {
+  Deno.test(`a configuration with ${what} is refused by the key-pair check at ${path}`, async () => {
+    const text = JSON.stringify(mutate(await alice()));
+    // The synchronous parse leaves key pairs out; the checked parse and loadConfig refuse it.
+    parseConfig(text, "bad.hjson");
+    const err = await assertRejects(() => parseConfigChecked(text, "bad.hjson"), ConfigError);
+    const errors = err.issues.map((i) => `${i.path}: ${i.message}`);
+    assertEquals(errors.length, 1, errors.join("\n"));
+    assert(errors[0]!.startsWith(`${path}: `) && errors[0]!.includes(includes), errors[0]);
+  });
+}
+
+Deno.test("the untouched vector configuration passes the key-pair check", async () => {
+  const { config } = await parseConfigChecked(JSON.stringify(await alice()), "alice.hjson");
+  assert(config.self && config.areas.get("testarea")?.prv);
+});
 
 Deno.test("a configuration that is not Hjson is refused with the line of the fault", () => {
   const errors = errorsOf("{\n  spool: /x\n  neigh: {\n}");

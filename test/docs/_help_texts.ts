@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../../src/cli/args/mod.ts";
 import { buildProgram } from "../../src/cli/main.ts";
 import { loadCommands } from "../../src/cli/commands/index.ts";
 import { createLogger } from "../../src/log/logger.ts";

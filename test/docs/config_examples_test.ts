@@ -9,6 +9,7 @@
  */
 
 import Hjson from "hjson";
+import { parseHjson } from "../../src/config/hjson/mod.ts";
 import { assert, assertEquals } from "../assert.ts";
 import { REPO_ROOT, withTempDir } from "../helpers.ts";
 import { loadConfig, renderNewConfig, renderPubkeyStanza } from "../../src/config/mod.ts";
@@ -85,9 +86,21 @@ function placeFragment(fragment: Obj, where: string): Obj {
 async function loadExample(text: string, where: string, dir: string): Promise<string[]> {
   let fragment: unknown;
   try {
-    fragment = Hjson.parse(text);
+    fragment = parseHjson(text);
   } catch (err) {
     return [`${where}: cannot parse Hjson: ${(err as Error).message}`];
+  }
+  // ferry's reader and the reference Hjson parser must read the example alike.
+  let reference: unknown;
+  try {
+    reference = Hjson.parse(text);
+  } catch (err) {
+    return [`${where}: the reference Hjson parser refuses it: ${(err as Error).message}`];
+  }
+  if (JSON.stringify(reference) !== JSON.stringify(fragment)) {
+    return [
+      `${where}: ferry reads ${JSON.stringify(fragment)}, Hjson ${JSON.stringify(reference)}`,
+    ];
   }
   if (!isObj(fragment)) return [`${where}: not an object`];
   const path = `${dir}/example.hjson`;

@@ -2,7 +2,7 @@ import { assert, assertEquals } from "../assert.ts";
 import { buildProgram } from "../../src/cli/main.ts";
 import { loadCommands } from "../../src/cli/commands/index.ts";
 import { silentLogger } from "../../src/log/logger.ts";
-import { CommanderError } from "commander";
+import { ArgsError } from "../../src/cli/args/mod.ts";
 import { encodeJobHeader, type JobMeta } from "../../src/queue/mod.ts";
 import { ferry, fspl, hex, readVector, sha256, vector, withTempDir } from "./_tools.ts";
 
@@ -161,7 +161,7 @@ Deno.test("every queue subcommand has --help with an example", async () => {
     try {
       await program.parseAsync(args, { from: "user" });
     } catch (err) {
-      if (!(err instanceof CommanderError)) throw err;
+      if (!(err instanceof ArgsError)) throw err;
       exitCode = err.exitCode;
     }
     assertEquals(exitCode, 0, `${name} --help`);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { type AgentStatus, pidAlive, readAgentStatus, runAgent } from "../../agent/mod.ts";
 import { isFinished } from "../../agent/online.ts";
 import { humanBytes } from "../../log/humanize.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { commitRename, isNotFound } from "../../fsutil/mod.ts";
 import { isId } from "../../spool/mod.ts";
 import { idOfFile } from "../../xfer/mod.ts";

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import type { CliContext } from "../context.ts";
 
 /** Adds one command (with its help and example) to the program. */
@@ -23,34 +23,48 @@ export interface CommandModule {
   readonly load: () => Promise<RegisterCommand>;
 }
 
+/**
+ * Imports a command module. The specifier is computed on purpose: for an
+ * import Deno can read in the source, it loads the whole graph behind it when
+ * the program starts (every command, their npm packages), which costs a
+ * one-shot command about 4 MiB and 15 ms. `scripts/build.sh` caches these
+ * modules by name for the same reason.
+ */
+async function lazy(file: string, name: string): Promise<RegisterCommand> {
+  const mod = await import(new URL(file, import.meta.url).href) as Record<string, unknown>;
+  const register = mod[name];
+  if (typeof register !== "function") throw new TypeError(`${file} exports no ${name}`);
+  return register as RegisterCommand;
+}
+
 /** Every command module, in the order `--help` lists their commands. */
 export const COMMANDS: readonly CommandModule[] = [
-  { names: ["init"], load: async () => (await import("./init.ts")).registerInit },
-  { names: ["pubkey"], load: async () => (await import("./pubkey.ts")).registerPubkey },
-  { names: ["neigh"], load: async () => (await import("./neigh.ts")).registerNeigh },
+  { names: ["init"], load: () => lazy("./init.ts", "registerInit") },
+  { names: ["pubkey"], load: () => lazy("./pubkey.ts", "registerPubkey") },
+  { names: ["neigh"], load: () => lazy("./neigh.ts", "registerNeigh") },
   {
     names: ["file", "exec", "freq", "ack"],
-    load: async () => (await import("./send.ts")).registerSend,
+    load: () => lazy("./send.ts", "registerSend"),
   },
-  { names: ["toss"], load: async () => (await import("./toss.ts")).registerToss },
-  { names: ["reass"], load: async () => (await import("./reass.ts")).registerReass },
-  { names: ["xfer"], load: async () => (await import("./xfer.ts")).registerXfer },
-  { names: ["bundle"], load: async () => (await import("./bundle.ts")).registerBundle },
-  { names: ["media"], load: async () => (await import("./media.ts")).registerMedia },
-  { names: ["link"], load: async () => (await import("./link.ts")).registerLink },
-  { names: ["mqtt"], load: async () => (await import("./mqtt.ts")).registerMqtt },
-  { names: ["agent", "status"], load: async () => (await import("./agent.ts")).registerAgent },
-  { names: ["daemon"], load: async () => (await import("./online.ts")).registerDaemon },
-  { names: ["call"], load: async () => (await import("./online.ts")).registerCall },
+  { names: ["toss"], load: () => lazy("./toss.ts", "registerToss") },
+  { names: ["reass"], load: () => lazy("./reass.ts", "registerReass") },
+  { names: ["xfer"], load: () => lazy("./xfer.ts", "registerXfer") },
+  { names: ["bundle"], load: () => lazy("./bundle.ts", "registerBundle") },
+  { names: ["media"], load: () => lazy("./media.ts", "registerMedia") },
+  { names: ["link"], load: () => lazy("./link.ts", "registerLink") },
+  { names: ["mqtt"], load: () => lazy("./mqtt.ts", "registerMqtt") },
+  { names: ["agent", "status"], load: () => lazy("./agent.ts", "registerAgent") },
+  { names: ["daemon"], load: () => lazy("./online.ts", "registerDaemon") },
+  { names: ["call"], load: () => lazy("./online.ts", "registerCall") },
   {
     names: ["systemd-dropin"],
-    load: async () => (await import("./systemd_dropin.ts")).registerSystemdDropin,
+    load: () => lazy("./systemd_dropin.ts", "registerSystemdDropin"),
   },
-  { names: ["stat"], load: async () => (await import("./stat.ts")).registerStat },
-  { names: ["check"], load: async () => (await import("./check.ts")).registerCheck },
-  { names: ["rm"], load: async () => (await import("./rm.ts")).registerRm },
-  { names: ["log"], load: async () => (await import("./log.ts")).registerLog },
-  { names: ["queue"], load: async () => (await import("./queue.ts")).registerQueue },
+  { names: ["stat"], load: () => lazy("./stat.ts", "registerStat") },
+  { names: ["check"], load: () => lazy("./check.ts", "registerCheck") },
+  { names: ["rm"], load: () => lazy("./rm.ts", "registerRm") },
+  { names: ["log"], load: () => lazy("./log.ts", "registerLog") },
+  { names: ["queue"], load: () => lazy("./queue.ts", "registerQueue") },
 ];
 
 /** Global options that take a value (`--config PATH`). */

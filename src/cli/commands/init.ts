@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { renderNewConfig } from "../../config/mod.ts";
 import type { CliContext } from "../context.ts";
 import { CliError, UsageError } from "../errors.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import type { LinkSettings } from "../../config/ferry_links.ts";
 import {
   checkModemOptions,

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { humanizeRecord, parseRecords } from "../../log/nncp_log.ts";
 import { loadCliConfig } from "../config.ts";
 import type { CliContext } from "../context.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import type { MediaSettings } from "../../config/ferry_media.ts";
 import { isReadOnly, procMountinfo, readMountinfo } from "../../../hw/media/mod.ts";
 import {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { brokerUrlProblem, type MqttSettings } from "../../config/ferry_mqtt.ts";
 import { MqttError, serveMqtt } from "../../mqtt/mod.ts";
 import type { CliContext } from "../context.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { addNeighbourText, ConfigError, loadConfig, parseStanza } from "../../config/mod.ts";
 import { STANZA_BYTES_MAX } from "../../config/add_neighbour.ts";
 import { writeFileAtomic } from "../../fsutil/mod.ts";

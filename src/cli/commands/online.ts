@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { humanBytes } from "../../log/humanize.ts";
 import { progressWanted } from "../../progress/progress.ts";
 import {

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { renderPubkeyStanza } from "../../config/mod.ts";
 import { loadCliConfigWithSelf } from "../config.ts";
 import type { CliContext } from "../context.ts";

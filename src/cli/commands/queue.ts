@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Command, Option } from "commander";
+import { type Command, Option } from "../args/mod.ts";
 import type { CliContext } from "../context.ts";
 import { CliError, UsageError } from "../errors.ts";
 import type { RegisterCommand } from "./index.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { setBlockingIo } from "../../fsutil/mod.ts";
 import { humanBytes } from "../../log/humanize.ts";
 import {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import type { Neighbour } from "../../config/mod.ts";
 import type { NodeContext } from "../../node/context.ts";
 import type { SpoolEntry } from "../../spool/mod.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 
 import { humanBytes } from "../../log/humanize.ts";
 import type { NodeContext } from "../../node/context.ts";

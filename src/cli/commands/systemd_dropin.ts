@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { DROP_IN_PATH, renderDropIn, writablePaths } from "../../service/mod.ts";
 import { dirname, writeFileAtomic } from "../../fsutil/mod.ts";
 import { loadCliConfig } from "../config.ts";

@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { setBlockingIo } from "../../fsutil/mod.ts";
 import { toss } from "../../toss/mod.ts";
 import type { CliContext } from "../context.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Command } from "commander";
+import type { Command } from "../args/mod.ts";
 import { statfs } from "node:fs/promises";
 import { fat32FileBytesMax, xfer } from "../../xfer/mod.ts";
 import type { CliContext } from "../context.ts";
