@@ -48,7 +48,7 @@ Deno.test("the examples of ferry daemon --help and ferry call --help run as prin
     const daemonEx = (await examples("daemon")).map((l) => l.replaceAll("5400", String(port)));
     const callEx = (await examples("call")).map((l) => l.replaceAll("5400", String(port)));
     assertEquals(daemonEx.length, 2);
-    assertEquals(callEx.length, 3);
+    assertEquals(callEx.length, 4);
     await Deno.writeTextFile(`${w.root}/a.txt`, "example\n");
 
     // Example 1 of daemon: TCP with --autotoss; every call example reaches it.
@@ -114,6 +114,7 @@ Deno.test("ferry call and ferry daemon refuse wrong usage with exit 2 and say wh
       [["call", "bob", "--rx", "--tx"], "exclude each other"],
       [["call", "bob", "127.0.0.1:1", "--pkts", "x"], "is not a packet id"],
       [["call", "bob", "127.0.0.1:1", "--onlinedeadline", "-1"], "whole number of seconds"],
+      [["call", "bob", "127.0.0.1:1", "--txrate", "fast"], "packets per second"],
       [["call", "nobody"], "nobody"],
       [["daemon", "--maxconn", "0"], "--maxconn"],
       [["daemon", "--inetd", "--bind", "127.0.0.1:1"], "exclude each other"],

@@ -26,6 +26,18 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** SP payloads per second (NNCP's -rxrate/-txrate); 0 for no limit. */
+function rate(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 1e9) {
+    throw new UsageError(
+      `${flag} takes a whole number of packets per second, not ${JSON.stringify(text)}`,
+    );
+  }
+  return n;
+}
+
 function wholeSeconds(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
@@ -156,10 +168,13 @@ export function registerCall(program: Command, ctx: CliContext): void {
     .option("--onlinedeadline <sec>", "end when nothing but pings moved for this long")
     .option("--maxonlinetime <sec>", "end after this long in any case")
     .option("--pkts <ids>", "only receive these packets (comma separated ids)")
+    .option("--rxrate <n>", "take in at most N SP packets a second (0: no limit)")
+    .option("--txrate <n>", "send at most N SP packets a second (0: no limit)")
     .option("--autotoss", "toss what arrived once the session ends")
     .addHelpText(
       "after",
       "\nExamples:\n  ferry call bob\n  ferry call bob:lan --rx --onlinedeadline 5\n" +
+        "  ferry call bob --txrate 20\n" +
         "  ferry call bob '|socat - TCP:127.0.0.1:5400'\n",
     )
     .action(async (
@@ -171,6 +186,8 @@ export function registerCall(program: Command, ctx: CliContext): void {
       const nice = cliNice(String(opts.nice));
       const onlineDeadlineSec = wholeSeconds(opts.onlinedeadline as string, "--onlinedeadline");
       const maxOnlineTimeSec = wholeSeconds(opts.maxonlinetime as string, "--maxonlinetime");
+      const rxRate = rate(opts.rxrate as string | undefined, "--rxrate");
+      const txRate = rate(opts.txrate as string | undefined, "--txrate");
       const pkts = typeof opts.pkts === "string"
         ? opts.pkts.split(",").map((p) => p.trim()).filter((p) => p !== "")
         : undefined;
@@ -215,6 +232,8 @@ export function registerCall(program: Command, ctx: CliContext): void {
             ...(opts.tx ? { txOnly: true } : {}),
             ...(onlineDeadlineSec !== undefined ? { onlineDeadlineSec } : {}),
             ...(maxOnlineTimeSec !== undefined ? { maxOnlineTimeSec } : {}),
+            ...(rxRate !== undefined ? { rxRate } : {}),
+            ...(txRate !== undefined ? { txRate } : {}),
             ...(pkts ? { pkts } : {}),
             ...(opts.autotoss ? { autotoss: true } : {}),
             signal: stop.signal,
