@@ -279,8 +279,10 @@ async function connection(
       qos: 1,
       retain: true,
     },
-    // Messages are handled one at a time; the broker's PUBACK goes out after each.
+    // Messages are handled one at a time; the broker's PUBACK goes out after each. One that
+    // came with the CONNACK waits until replies can go out.
     onMessage: async (m) => {
+      await repliesReady;
       d.activity.lastMs = Date.now();
       try {
         await onMessage(m.topic, m.payload);
@@ -349,6 +351,8 @@ async function connection(
   };
 
   if (d.signal.aborted) return "aborted";
+  let openReplies = () => {};
+  const repliesReady = new Promise<void>((resolve) => (openReplies = resolve));
   const client = await MqttClient.connect({ ...options, signal: d.signal }).catch((err) => {
     if (err instanceof MqttRefusedError && [0x86, 0x87, 0x8a].includes(err.reasonCode)) {
       throw new MqttError(`${err.message} (check username and password-file)`);
@@ -378,6 +382,7 @@ async function connection(
 
     // Replies work from here on: the broker may deliver what it held for us right after CONNACK.
     d.onConnected(publisher);
+    openReplies();
     const brokerMax = connack.maximumPacketBytes;
     const chunkBytes = Math.min(
       settings.chunkBytes,
@@ -469,7 +474,11 @@ async function connection(
     const error = await client.closed;
     throw new Error(error?.message ?? "connection closed");
   } finally {
+    openReplies();
     client.close(); // nothing when it already ended
+    // A message handler still running must finish before the receiver closes its partials or
+    // a new connection opens them again.
+    await client.stopped;
   }
 }
 

@@ -231,7 +231,14 @@ export class DirectOutput {
   /** Contents and metadata to disk (covers writes made on other descriptors too). */
   async sync(): Promise<void> {
     if (await this.#c.fsyncAsync(this.#fd) === 0) return;
-    this.#retry(() => this.#c.fsync(this.#fd));
+    // A failed fsync is final: after a writeback error Linux reports it once, and a second
+    // fsync may well succeed. The one here only reads the errno on this thread.
+    const again = this.#c.fsync(this.#fd);
+    const code = again < 0 ? errno(this.#c) : 0;
+    throw new Error(
+      `Cannot sync ${this.path}: ` +
+        (code ? `${describe(this.#c, code)} (os error ${code})` : "the disk reported a failure"),
+    );
   }
 
   /** Closes the descriptor (the file stays). Safe to call twice. */

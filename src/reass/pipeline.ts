@@ -34,6 +34,16 @@ import { ID_BYTES, Mth, MTH_LEAF_KEY } from "../packet/mod.ts";
  */
 export const reassPipelineBuffers = 6;
 
+/**
+ * Waits for every one of `writes` (none may still touch its buffer or the file
+ * afterwards), then fails with the first failure, if any.
+ */
+export async function allWritten(writes: Promise<void>[]): Promise<void> {
+  const settled = await Promise.allSettled(writes);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
 /** Writes `data` at `offset` of the output; `data` is not touched until the promise settles. */
 export type PositionalWrite = (data: Uint8Array, offset: number) => Promise<void>;
 
@@ -195,7 +205,7 @@ export async function runPipeline(job: PipelineJob, hashers: Blake3Leaves[]): Pr
       }
       got = 0;
       if (bad.length === 0 && job.write !== null) {
-        tail = Promise.all(chunkWrites).then(() => job.written(i));
+        tail = allWritten(chunkWrites).then(() => job.written(i));
         tail.catch(() => {});
         gate = tail;
       }

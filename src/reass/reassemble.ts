@@ -52,7 +52,7 @@ import {
 } from "../packet/mod.ts";
 import { linkFreeName as linkFree } from "../fsutil/free_name.ts";
 import { DirectOutput, DirectWriteRefused } from "./direct_output.ts";
-import { releaseHashers, runPipeline, takeHashers } from "./pipeline.ts";
+import { allWritten, releaseHashers, runPipeline, takeHashers } from "./pipeline.ts";
 
 /** Suffix of a meta file. */
 export const META_SUFFIX = ".nncp.meta";
@@ -459,7 +459,7 @@ class Output {
       if (head > 0 && head < data.length && this.#direct.fits(data.subarray(0, head), offset)) {
         const first = this.write(data.subarray(0, head), offset);
         const rest = this.#writePlain(data.subarray(head), offset + head);
-        return Promise.all([first, rest]).then(() => {});
+        return allWritten([first, rest]);
       }
     }
     if (this.#plainTail === null && this.#direct?.fits(data, offset)) {

@@ -10,6 +10,17 @@ Deno.test("commandName finds the command after global options and in `help NAME`
   assertEquals(commandName(["help", "link"]), "link");
   assertEquals(commandName(["--help"]), undefined);
   assertEquals(commandName([]), undefined);
+  // NNCP's -cfg PATH is a global option too; the program's help first lists every command.
+  assertEquals(commandName(["-cfg", "/etc/nncp.hjson", "stat"]), "stat");
+  assertEquals(commandName(["--help", "stat"]), undefined);
+  assertEquals(commandName(["stat", "--help"]), "stat");
+});
+
+Deno.test("ferry --help NAME lists every command, as ferry --help does", async () => {
+  const all = await ferry(["--help"]);
+  const first = await ferry(["--help", "stat"]);
+  assertEquals(first.code, all.code);
+  assertEquals(first.stdout, all.stdout);
 });
 
 Deno.test("one module is loaded for a known command, all of them otherwise", async () => {

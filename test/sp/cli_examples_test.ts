@@ -115,6 +115,7 @@ Deno.test("ferry call and ferry daemon refuse wrong usage with exit 2 and say wh
       [["call", "bob", "127.0.0.1:1", "--pkts", "x"], "is not a packet id"],
       [["call", "bob", "127.0.0.1:1", "--onlinedeadline", "-1"], "whole number of seconds"],
       [["call", "bob", "127.0.0.1:1", "--txrate", "fast"], "packets per second"],
+      [["call", "bob", "127.0.0.1:1", "--rxrate", ""], "packets per second"],
       [["call", "nobody"], "nobody"],
       [["daemon", "--maxconn", "0"], "--maxconn"],
       [["daemon", "--inetd", "--bind", "127.0.0.1:1"], "exclude each other"],

@@ -67,17 +67,18 @@ export const COMMANDS: readonly CommandModule[] = [
   { names: ["queue"], load: () => lazy("./queue.ts", "registerQueue") },
 ];
 
-/** Global options that take a value (`--config PATH`). */
-const VALUE_OPTIONS = new Set(["-c", "--config"]);
+/** Global options that take a value (`--config PATH`, NNCP's `-cfg PATH`). */
+const VALUE_OPTIONS = new Set(["-c", "--config", "-cfg"]);
 
 /**
  * The command `args` runs (`ferry [global options] NAME ...`, or
- * `ferry help NAME`), or `undefined` when it names none.
+ * `ferry help NAME`), or `undefined` when it names none or asks for the
+ * program's help first (`ferry --help stat` lists every command).
  */
 export function commandName(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
-    if (arg === "--") return args[i + 1];
+    if (arg === "--" || arg === "-h" || arg === "--help") return undefined;
     if (VALUE_OPTIONS.has(arg)) {
       i++;
       continue;

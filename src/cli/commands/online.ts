@@ -29,8 +29,8 @@ function collect(value: string, previous: string[] = []): string[] {
 /** SP payloads per second (NNCP's -rxrate/-txrate); 0 for no limit. */
 function rate(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 1e9) {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n > 1e9) {
     throw new UsageError(
       `${flag} takes a whole number of packets per second, not ${JSON.stringify(text)}`,
     );
@@ -40,8 +40,8 @@ function rate(text: string | undefined, flag: string): number | undefined {
 
 function wholeSeconds(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 10 * 365 * 86400) {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n > 10 * 365 * 86400) {
     throw new UsageError(`${flag} takes a whole number of seconds, not ${JSON.stringify(text)}`);
   }
   return n;

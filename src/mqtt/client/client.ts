@@ -131,6 +131,7 @@ export class MqttClient {
   readonly #o: ClientOptions;
   readonly #ended = new AbortController();
   readonly #closed: Promise<Error | null>;
+  #readDone: Promise<void> = Promise.resolve();
   #resolveClosed!: (e: Error | null) => void;
   #error: Error | null = null;
   #buf = new Uint8Array(clientLimits.readBufferBytesMin);
@@ -229,7 +230,15 @@ export class MqttClient {
       const every = Math.max(100, Math.min(1000, this.#keepaliveMs / 4));
       this.#timer = setInterval(() => this.#tick(), every);
     }
-    this.#readLoop().catch((err) => this.#close(err));
+    this.#readDone = this.#readLoop().catch((err) => this.#close(err));
+  }
+
+  /**
+   * Resolves once the reading has stopped after the connection ended: no
+   * message handler runs any more (a handler that was running has returned).
+   */
+  get stopped(): Promise<void> {
+    return this.#readDone;
   }
 
   /** Aborts when the connection ends. */

@@ -26,6 +26,11 @@ export const clientLimits = {
   wsDrainPollMs: 2,
   /** WebSocket: received messages queued before the connection is closed as flooded. */
   wsQueuedMessagesMax: 4096,
+  /**
+   * WebSocket: received bytes queued unread before the connection is closed as flooded:
+   * 32 messages in flight (ferry's receive maximum) at the largest chunk size, plus room.
+   */
+  wsQueuedBytesMax: 136 * 1024 * 1024,
   /** Largest topic we publish to or accept (MQTT's own string limit). */
   topicBytesMax: 65_535,
   /** MQTT's largest remaining length (four varint bytes). */

@@ -185,26 +185,35 @@ function redactedWs(u: URL): string {
 
 class WsTransport implements Transport {
   readonly #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
   #head = 0;
   #ended = false;
   #error: Error | null = null;
   #waiter: (() => void) | null = null;
+  #client: Deno.HttpClient | undefined;
 
-  constructor(readonly ws: WebSocket, readonly client: Deno.HttpClient | undefined) {
+  constructor(readonly ws: WebSocket, client: Deno.HttpClient | undefined) {
+    this.#client = client;
     ws.addEventListener("message", (e: MessageEvent) => {
+      if (this.#ended) return;
       if (!(e.data instanceof ArrayBuffer)) {
         this.#fail(new SyntaxError("the broker sent a WebSocket text frame (MQTT needs binary)"));
         return;
       }
-      if (this.#queue.length >= clientLimits.wsQueuedMessagesMax) {
+      if (
+        this.#queue.length >= clientLimits.wsQueuedMessagesMax ||
+        this.#queuedBytes + e.data.byteLength > clientLimits.wsQueuedBytesMax
+      ) {
         this.#fail(
           new RangeError(
-            `more than ${clientLimits.wsQueuedMessagesMax} WebSocket messages queued unread`,
+            `more than ${clientLimits.wsQueuedMessagesMax} WebSocket messages or ` +
+              `${clientLimits.wsQueuedBytesMax} bytes queued unread`,
           ),
         );
         return;
       }
       this.#queue.push(new Uint8Array(e.data));
+      this.#queuedBytes += e.data.byteLength;
       this.#wake();
     });
     ws.addEventListener("close", () => {
@@ -243,6 +252,7 @@ class WsTransport implements Transport {
       this.#head += take;
       if (this.#head === first.length) {
         this.#queue.shift();
+        this.#queuedBytes -= first.length;
         this.#head = 0;
       }
     }
@@ -277,7 +287,12 @@ class WsTransport implements Transport {
         this.ws.close();
       } catch { /* closing already */ }
     }
-    this.client?.close();
+    // Deno's HttpClient throws when closed twice; a failure and a shutdown both close.
+    const client = this.#client;
+    this.#client = undefined;
+    try {
+      client?.close();
+    } catch { /* closed already */ }
     this.#wake();
   }
 }
