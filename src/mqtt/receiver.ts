@@ -237,7 +237,11 @@ export class Receiver {
       await this.#drop(oldest, true);
     }
     // One chunk is handled at a time: its write is done here, without a trip to a blocking thread.
-    const partial = await this.#d.store.openIncoming(from, id, size, { writeInline: true });
+    const partial = await this.#d.store.openIncoming(from, id, size, { writeInline: true })
+      .catch((err) => {
+        this.#started.get(from)?.delete(id); // nothing of it is in progress
+        throw err;
+      });
     const r = partial.resume;
     const fresh: Incoming = {
       from,
@@ -344,6 +348,8 @@ export class Receiver {
 
   async #drop(inc: Incoming, persist: boolean): Promise<void> {
     this.#open.delete(`${inc.from}/${inc.id}`);
+    // A partial kept on disk is still in progress; one thrown away no longer counts.
+    if (!persist) this.#started.get(inc.from)?.delete(inc.id);
     inc.hasher?.close();
     inc.hasher = null;
     await inc.persisting;
