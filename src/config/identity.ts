@@ -18,33 +18,23 @@
  */
 
 import { createPrivateKey, createPublicKey } from "node:crypto";
+import { pkcs8Der, RAW_KEY_BYTES } from "../crypto/pkcs8.ts";
 export { areaIdOf, bytesEqual, nodeIdOf } from "./node_id.ts";
 
-/** PKCS#8 DER prefixes of a 32-byte Ed25519 seed and X25519 private key (RFC 8410). */
-const PKCS8_ED25519 = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70];
-const PKCS8_X25519 = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e];
-const PKCS8_KEY = [0x04, 0x22, 0x04, 0x20];
-const KEY_BYTES = 32;
-
-function publicOf(prefix: readonly number[], prv: Uint8Array): Uint8Array {
-  if (prv.length !== KEY_BYTES) {
-    throw new RangeError(`A private key has ${KEY_BYTES} bytes, not ${prv.length}`);
-  }
-  const der = new Uint8Array(prefix.length + PKCS8_KEY.length + KEY_BYTES);
-  der.set(prefix, 0);
-  der.set(PKCS8_KEY, prefix.length);
-  der.set(prv, prefix.length + PKCS8_KEY.length);
+/** The public key of a raw X25519 private key or Ed25519 seed (node:crypto). */
+function publicOf(algorithm: "Ed25519" | "X25519", prv: Uint8Array): Uint8Array {
+  const der = pkcs8Der(algorithm, prv);
   try {
     const key = createPrivateKey({ key: der as unknown as Buffer, format: "der", type: "pkcs8" });
     const spki = createPublicKey(key).export({ format: "der", type: "spki" });
-    return new Uint8Array(spki.subarray(spki.length - KEY_BYTES));
+    return new Uint8Array(spki.subarray(spki.length - RAW_KEY_BYTES));
   } finally {
     der.fill(0);
   }
 }
 
 function randomKey(): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(KEY_BYTES));
+  return crypto.getRandomValues(new Uint8Array(RAW_KEY_BYTES));
 }
 
 /** A complete key set for a new node. */
@@ -79,10 +69,10 @@ export function generateKeys(): KeySet {
 
 /** The X25519 public key of a private key. */
 export function x25519PublicOf(prv: Uint8Array): Uint8Array {
-  return publicOf(PKCS8_X25519, prv);
+  return publicOf("X25519", prv);
 }
 
 /** The Ed25519 public key of a 32-byte seed. */
 export function ed25519PublicOf(seed: Uint8Array): Uint8Array {
-  return publicOf(PKCS8_ED25519, seed);
+  return publicOf("Ed25519", seed);
 }

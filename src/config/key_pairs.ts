@@ -13,15 +13,10 @@
  * @module
  */
 
+import { pkcs8Der } from "../crypto/pkcs8.ts";
 import { type ConfigIssue, joinPath } from "./issues.ts";
 import { bytesEqual } from "./node_id.ts";
 import type { Area, SelfNode } from "./types.ts";
-
-/** PKCS#8 DER prefixes of a 32-byte Ed25519 seed and X25519 private key (RFC 8410). */
-const PKCS8_ED25519 = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70];
-const PKCS8_X25519 = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e];
-const PKCS8_KEY = [0x04, 0x22, 0x04, 0x20];
-const KEY_BYTES = 32;
 
 function decodeBase64Url(text: string): Uint8Array {
   const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
@@ -29,17 +24,10 @@ function decodeBase64Url(text: string): Uint8Array {
 }
 
 async function publicOf(
-  prefix: readonly number[],
   algorithm: "Ed25519" | "X25519",
   prv: Uint8Array,
 ): Promise<Uint8Array> {
-  if (prv.length !== KEY_BYTES) {
-    throw new RangeError(`A private key has ${KEY_BYTES} bytes, not ${prv.length}`);
-  }
-  const der = new Uint8Array(prefix.length + PKCS8_KEY.length + KEY_BYTES);
-  der.set(prefix, 0);
-  der.set(PKCS8_KEY, prefix.length);
-  der.set(prv, prefix.length + PKCS8_KEY.length);
+  const der = pkcs8Der(algorithm, prv);
   try {
     const usage: KeyUsage[] = algorithm === "Ed25519" ? ["sign"] : ["deriveBits"];
     const key = await crypto.subtle.importKey("pkcs8", der, { name: algorithm }, true, usage);
@@ -52,12 +40,12 @@ async function publicOf(
 
 /** The X25519 public key of a private key (WebCrypto). */
 export function x25519PublicOfAsync(prv: Uint8Array): Promise<Uint8Array> {
-  return publicOf(PKCS8_X25519, "X25519", prv);
+  return publicOf("X25519", prv);
 }
 
 /** The Ed25519 public key of a 32-byte seed (WebCrypto). */
 export function ed25519PublicOfAsync(seed: Uint8Array): Promise<Uint8Array> {
-  return publicOf(PKCS8_ED25519, "Ed25519", seed);
+  return publicOf("Ed25519", seed);
 }
 
 /**

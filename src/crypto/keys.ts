@@ -23,6 +23,7 @@ import {
   verify as nodeVerify,
 } from "node:crypto";
 import { ed25519, x25519 } from "@noble/curves/ed25519.js";
+import { pkcs8Prefix } from "./pkcs8.ts";
 
 /** X25519 key length (private, public and shared), in bytes. */
 export const X25519_BYTES = 32;
@@ -181,24 +182,7 @@ const SPKI_X25519 = Uint8Array.from([
   0x21,
   0x00,
 ]);
-const PKCS8_X25519 = Uint8Array.from([
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x6e,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-]);
+const PKCS8_X25519 = pkcs8Prefix("X25519");
 /** Key objects kept for reuse (senders' signing keys, our exchange key). */
 export const nativeKeyCacheMax = 256;
 const keyCache = new Map<string, KeyObject>();
@@ -269,24 +253,7 @@ function nativeX25519(prv: Uint8Array, pub: Uint8Array): Uint8Array | null | und
 }
 
 /** DER prefix of a PKCS#8 Ed25519 private key; the 32-byte seed follows. */
-const PKCS8_ED25519 = Uint8Array.from([
-  0x30,
-  0x2e,
-  0x02,
-  0x01,
-  0x00,
-  0x30,
-  0x05,
-  0x06,
-  0x03,
-  0x2b,
-  0x65,
-  0x70,
-  0x04,
-  0x22,
-  0x04,
-  0x20,
-]);
+const PKCS8_ED25519 = pkcs8Prefix("Ed25519");
 
 /**
  * Signs like {@linkcode ed25519Sign}, with the native implementation
