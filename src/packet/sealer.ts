@@ -29,7 +29,7 @@
  * @module
  */
 
-import { AEAD_NONCE_BYTES, aeadSeal } from "../crypto/aead.ts";
+import { AEAD_NONCE_BYTES, AEAD_TAG_BYTES, aeadSealInto } from "../crypto/aead.ts";
 import { blake3KeyedXof } from "../crypto/blake3.ts";
 import { PacketFormatError } from "./errors.ts";
 import { BLOCK_BYTES, PAYLOAD_BYTES_MAX, SIZE_BYTES } from "./limits.ts";
@@ -59,6 +59,8 @@ export class PacketSealer {
   #block = new Uint8Array(BLOCK_BYTES);
   #fill = 0;
   #nonce = new Uint8Array(AEAD_NONCE_BYTES);
+  /** Each sealed block in turn (emitted chunks may be reused); grows to the largest block. */
+  #sealed = new Uint8Array(0);
   #counter = 0;
   #plainBytes = 0;
   #finished = false;
@@ -146,9 +148,11 @@ export class PacketSealer {
     new DataView(this.#nonce.buffer).setUint32(4, Math.floor(this.#counter / 2 ** 32));
     new DataView(this.#nonce.buffer).setUint32(8, this.#counter >>> 0);
     this.#counter++;
-    const sealed = aeadSeal(key, this.#nonce, this.#keys.ad, plaintext);
-    this.#emit(sealed.ciphertext);
-    this.#emit(sealed.tag);
+    const bytes = plaintext.length + AEAD_TAG_BYTES;
+    if (this.#sealed.length < bytes) this.#sealed = new Uint8Array(bytes);
+    const sealed = this.#sealed.subarray(0, bytes);
+    aeadSealInto(key, this.#nonce, this.#keys.ad, plaintext, sealed);
+    this.#emit(sealed);
   }
 
   #emitOpad(bytes: number): void {
