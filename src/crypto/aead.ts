@@ -2,7 +2,7 @@
  * ChaCha20-Poly1305 (IETF, 12-byte nonce, 16-byte tag). Every call is one
  * independent AEAD message, as NNCP seals each 128 KiB block on its own.
  *
- * Two native backends, chosen once per thread at the first call:
+ * Two native backends, chosen once per thread when this module loads:
  * - `openssl`: the system's libcrypto (`libcrypto.so.3`, OpenSSL 3) through
  *   Deno FFI, with one reused cipher context. Its ChaCha20 and Poly1305 are
  *   hand-written assembly for the CPU at hand (AVX2/AVX-512 on x86_64, NEON
@@ -134,13 +134,12 @@ function checkKeyNonce(key: Uint8Array, nonce: Uint8Array): void {
   }
 }
 
-let chosen: Backend | undefined;
-
 function backend(): Backend {
-  return chosen ??= chooseBackend();
+  if (chosen instanceof Error) throw chosen;
+  return chosen;
 }
 
-function chooseBackend(): Backend {
+function chooseBackend(): Backend | Error {
   let wanted: string | undefined;
   try {
     wanted = Deno.env.get("FERRY_AEAD");
@@ -149,13 +148,12 @@ function chooseBackend(): Backend {
   }
   if (wanted === "node:crypto") return nodeBackend;
   if (wanted !== undefined && wanted !== "" && wanted !== "openssl") {
-    throw new Error(`FERRY_AEAD must be "openssl" or "node:crypto", not ${JSON.stringify(wanted)}`);
+    return new Error(
+      `FERRY_AEAD must be "openssl" or "node:crypto", not ${JSON.stringify(wanted)}`,
+    );
   }
   const openssl = loadOpenSsl();
-  if (openssl instanceof Error) {
-    if (wanted === "openssl") throw openssl;
-    return nodeBackend;
-  }
+  if (openssl instanceof Error) return wanted === "openssl" ? openssl : nodeBackend;
   return openssl;
 }
 
@@ -305,3 +303,10 @@ function opensslBackend(c: OpenSsl): Backend | Error {
   }
   return backend;
 }
+
+/**
+ * Chosen when this module loads (about a millisecond: libcrypto is one
+ * `dlopen` and a known answer), so the library stays loaded for the life of
+ * the process; a bad `FERRY_AEAD` is reported at the first use.
+ */
+const chosen: Backend | Error = chooseBackend();
