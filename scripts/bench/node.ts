@@ -320,13 +320,12 @@ export async function run(ctx: BenchContext): Promise<BenchTable[]> {
       "(node:crypto, about 0.15 ms per packet). `ferry toss` makes its file steps as direct " +
       "system calls (Deno's thread pool costs 60-100 µs per operation here); what is left is " +
       "Deno's start-up and V8's heap, which the V8 flags keep small.",
-      "nncp-xfer -tx copies without hashing; ferry checks the packet's id while copying and " +
-      "reads the copy back before deleting the spool copy (DESIGN §7), so its floor is a " +
-      "copy, a read-back and one BLAKE3 pass (ferry's SIMD128 hasher, about 1.3 GB/s per core " +
-      "here, shared with a worker on the second core) against a plain page-cache copy: the 2× " +
-      "bar does not hold for --tx on a fast disk. Both check the id on " +
-      "--rx. On a Pi's SD card or a USB stick, where writing and fsync dominate, the ratios " +
-      "shrink towards 1.",
+      "nncp-xfer -tx copies and fsyncs. ferry copies inside the kernel (sendfile), fsyncs, " +
+      "drops the copy's cached pages and reads it back from the device, comparing it byte for " +
+      "byte with the spool copy (memcmp) before deleting that (DESIGN §7): its floor is " +
+      "nncp-xfer's work plus one read of the device and Deno's start-up. Both check the id " +
+      "on --rx. On a Pi's SD card or a USB stick, where writing and fsync dominate, the " +
+      "ratios shrink towards 1.",
     ],
   }];
 }

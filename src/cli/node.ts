@@ -5,13 +5,9 @@
  */
 
 import type { Command } from "./args/mod.ts";
-import {
-  type Area,
-  findNode,
-  type Neighbour,
-  parseNiceness,
-  UnknownNodeError,
-} from "../config/mod.ts";
+import type { Area, Neighbour } from "../config/mod.ts";
+import { findNode, UnknownNodeError } from "../config/find.ts";
+import { parseNiceness } from "../config/niceness.ts";
 import type { PacketPeer } from "../packet/mod.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { userName } from "../fsutil/owner.ts";

@@ -1,6 +1,6 @@
 /**
  * BLAKE3 for ferry: the bulk path runs on `hash-wasm` (WebAssembly, about
- * ten times faster than pure JavaScript), the small key derivations and the
+ * ten times faster than pure JavaScript; loaded at its first use), the small key derivations and the
  * extendable output on `@noble/hashes`, which supports the `derive_key`
  * mode and streaming XOF output.
  *
@@ -15,7 +15,7 @@
  * @module
  */
 
-import { createBLAKE3, type IHasher } from "hash-wasm";
+import type { IHasher } from "hash-wasm";
 import { blake3 } from "@noble/hashes/blake3.js";
 
 /** Length of a BLAKE3-256 digest and of a BLAKE3 key, in bytes. */
@@ -29,13 +29,16 @@ const utf8 = new TextEncoder();
  * hasher serves many messages. Use it for anything bigger than a few
  * kilobytes.
  */
-export function createBlake3(key?: Uint8Array): Promise<IHasher> {
+export async function createBlake3(key?: Uint8Array): Promise<IHasher> {
   if (key !== undefined && key.length !== BLAKE3_BYTES) {
     throw new RangeError(
       `Cannot create a keyed BLAKE3 hasher: key has ${key.length} bytes, not 32`,
     );
   }
-  return createBLAKE3(BLAKE3_BYTES * 8, key);
+  // Loaded at the first use: its module is large, and commands that hash no
+  // packet (or only whole leaves, on the SIMD hasher) never need it.
+  const { createBLAKE3 } = await import("hash-wasm");
+  return await createBLAKE3(BLAKE3_BYTES * 8, key);
 }
 
 /** BLAKE3-256 of a small message (unkeyed). */

@@ -23,7 +23,9 @@
 
 import { encodeBase32 } from "../encoding/base32.ts";
 import { type CacheDrop, dropCachedPages, writeAll } from "../fsutil/mod.ts";
-import { type HashMode, HashPipe } from "../packet/mod.ts";
+import { kernelCopy } from "../fsutil/kernel_copy.ts";
+import { openComparator } from "../fsutil/memcmp.ts";
+import { type HashMode, HashPipe } from "../packet/hash_pipe.ts";
 import type { Progress } from "../progress/progress.ts";
 
 /**
@@ -162,12 +164,40 @@ export async function copyWithId(
 /**
  * Copies `src` to a new file `dst` (created, not replaced) and fsyncs it,
  * without hashing: for copies that are read back and checked afterwards.
+ * The bytes move inside the kernel where it can ({@linkcode kernelCopy}),
+ * otherwise through {@linkcode copyLoop}.
  */
 export async function copyPlain(
   src: string,
   dst: string,
   options: CopyOptions = {},
 ): Promise<number> {
+  let output: Deno.FsFile | undefined = await Deno.open(dst, {
+    write: true,
+    createNew: true,
+    mode: 0o644,
+  });
+  try {
+    const copied = await kernelCopy(src, dst, {
+      ...(options.expectBytes === undefined ? {} : { expectBytes: options.expectBytes }),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onChunk: (bytes) => options.progress?.add(bytes),
+    });
+    if (copied !== null) {
+      // This descriptor was open before any write, so it hears of every writeback error.
+      await output.sync();
+      return copied;
+    }
+  } catch (err) {
+    output.close();
+    output = undefined;
+    await Deno.remove(dst).catch(() => {});
+    throw err;
+  } finally {
+    output?.close();
+  }
+  // No kernel copy here (nothing was written): copy by reading and writing.
+  await Deno.remove(dst);
   return await copyLoop(src, dst, options, () => Promise.resolve());
 }
 
@@ -215,6 +245,98 @@ export async function readBackFromMedium(
 ): Promise<MediumReadBack> {
   const drop = dropCachedPages(path);
   return { ...(await readBack(path, signal)), drop };
+}
+
+/** What comparing a copy with the file it was made from gave. */
+export interface Comparison {
+  /** The copy holds exactly the source's bytes. */
+  same: boolean;
+  /** Bytes of the copy that were read and matched before the end or the first difference. */
+  bytes: number;
+  /** `st_dev` of the copy that was read (the file itself, not its path now). */
+  dev: number | null;
+}
+
+/** Reads until `buffer` is full or the file ends; returns the bytes read. */
+async function readFull(file: Deno.FsFile, buffer: Uint8Array): Promise<number> {
+  let filled = 0;
+  while (filled < buffer.length) {
+    const n = await file.read(buffer.subarray(filled));
+    if (n === null) break;
+    filled += n;
+  }
+  return filled;
+}
+
+/**
+ * Reads `copy` and `source` side by side, chunk by chunk with the next pair
+ * of reads in flight, and compares them byte for byte (`memcmp`). No
+ * hashing: a copy that matches its source has the source's id. Memory: four
+ * chunk buffers.
+ */
+export async function compareWithSource(
+  copy: string,
+  source: string,
+  signal?: AbortSignal,
+): Promise<Comparison> {
+  using a = await Deno.open(copy, { read: true });
+  using b = await Deno.open(source, { read: true });
+  const info = await a.stat();
+  const dev = info.dev;
+  if (info.size !== (await b.stat()).size) return { same: false, bytes: 0, dev };
+  const bytes = chunkBytesFor(info.size);
+  const pairs = [0, 1].map(() => [new Uint8Array(bytes), new Uint8Array(bytes)] as const);
+  const start = (turn: number) => {
+    const [ba, bb] = pairs[turn]!;
+    const reads = Promise.all([readFull(a, ba), readFull(b, bb)]);
+    reads.catch(() => {});
+    return reads;
+  };
+  using same = openComparator();
+  let turn = 0;
+  let pending = start(turn);
+  let matched = 0;
+  try {
+    for (;;) {
+      const [na, nb] = await pending;
+      signal?.throwIfAborted();
+      if (na !== nb) return { same: false, bytes: matched, dev };
+      if (na === 0) return { same: true, bytes: matched, dev };
+      const [ba, bb] = pairs[turn]!;
+      turn ^= 1;
+      pending = start(turn);
+      // Deno starts a file read only once the caller yields (see chunksOf).
+      await Promise.resolve();
+      if (!same.equal(ba.subarray(0, na), bb.subarray(0, nb))) {
+        return { same: false, bytes: matched, dev };
+      }
+      matched += na;
+    }
+  } finally {
+    // Leaving early: let the reads in flight finish before the files close.
+    await pending.catch(() => {});
+  }
+}
+
+/** What comparing a copy, read from its medium, with its source gave. */
+export interface MediumComparison extends Comparison {
+  /** `dropped: false` when the copy's bytes may have come from memory, with the reason. */
+  drop: CacheDrop;
+}
+
+/**
+ * Drops the cached pages of the fsynced copy `copy`, then compares it with
+ * `source` ({@linkcode compareWithSource}): the copy's bytes come from the
+ * medium itself (where that is impossible, `drop` says why), the source's
+ * usually from memory.
+ */
+export async function compareFromMedium(
+  copy: string,
+  source: string,
+  signal?: AbortSignal,
+): Promise<MediumComparison> {
+  const drop = dropCachedPages(copy);
+  return { ...(await compareWithSource(copy, source, signal)), drop };
 }
 
 /** Reads a file and returns its MTH id. */

@@ -1,14 +1,17 @@
 /**
  * The sending half of `ferry xfer`: copy each queued packet to
  * `DIR/<recipient>/<self>/<id>` under a temporary name, fsync, rename, fsync
- * the folder, drop its cached pages, read it back from the medium and check
- * its id, and only then remove it from the spool (unless `keep`). Where the
- * read-back cannot reach the medium (tmpfs, FUSE), the run says so once.
+ * the folder, drop its cached pages, read it back from the medium and compare
+ * it byte for byte with the spool copy, and only then remove it from the
+ * spool (unless `keep`). Where the read-back cannot reach the medium (tmpfs,
+ * FUSE), the run says so once. Comparing instead of hashing the read-back
+ * leaves the CPU idle while the medium is read; only a difference hashes the
+ * spool copy, to tell a failing medium from a damaged spool.
  *
  * An interrupted run (killed, stick pulled) leaves either a temporary file
  * (removed by the next run) or a complete packet under its final name that
- * is still queued; the next run reads that one back and, when it checks,
- * counts it as sent. With `device`, a medium that went away stops the run
+ * is still queued; the next run reads that one back and, when it matches
+ * the spool copy, counts it as sent. With `device`, a medium that went away stops the run
  * ({@linkcode MediumGoneError}) before anything more leaves the spool.
  * @module
  */
@@ -20,7 +23,8 @@ import { humanBytes } from "../log/humanize.ts";
 import { createProgress } from "../progress/progress.ts";
 import { isId, type SpoolEntry } from "../spool/mod.ts";
 import type { NodeContext } from "../node/context.ts";
-import { copyPlain, type MediumReadBack, readBackFromMedium } from "./copy.ts";
+import { compareFromMedium, copyPlain, idOfFile } from "./copy.ts";
+import type { CacheDrop } from "../fsutil/page_cache.ts";
 import { checkOnDevice, ensureRealDir, isFatal, MediumGoneError } from "./medium.ts";
 import type { XferLimits, XferOptions, XferSummary } from "./options.ts";
 import { crashPoint } from "../fsutil/crash_point.ts";
@@ -149,13 +153,14 @@ async function finishEarlierCopy(
     return true;
   }
   if (existing.size === e.size) {
-    const back = await readBackFromMedium(final, options.signal);
+    const back = await compareFromMedium(final, e.path, options.signal);
     noteReadBack(ctx, final, back, options, summary);
-    if (back.id === e.id && (options.device === undefined || back.dev === options.device)) {
+    if (back.same && (options.device === undefined || back.dev === options.device)) {
       ctx.log.info("xfer-tx-found", {
         node: node.name,
         pkt: e.id,
-        reason: "copied by an earlier run that was cut short; it reads back right",
+        reason:
+          "copied by an earlier run that was cut short; it reads back the same as the spool copy",
       });
       await sent(ctx, node, e, back.bytes, options, summary);
       return true;
@@ -198,7 +203,7 @@ async function sent(
 function noteReadBack(
   ctx: NodeContext,
   path: string,
-  back: MediumReadBack,
+  back: { drop: CacheDrop },
   options: XferOptions,
   summary: XferSummary,
 ): void {
@@ -241,20 +246,25 @@ async function sendOne(
     renamed = true;
     crashPoint("xfer-tx.renamed");
     await options.beforeReadBack?.(final);
-    const back = await readBackFromMedium(final, options.signal);
+    const back = await compareFromMedium(final, e.path, options.signal);
     noteReadBack(ctx, final, back, options, summary);
     if (options.device !== undefined && back.dev !== options.device) {
       // Written to the folder left behind by a pulled stick: take it back.
       await Deno.remove(final).catch(() => {});
       throw new MediumGoneError(dstDir);
     }
-    if (back.id !== e.id) {
+    if (!back.same) {
       await Deno.remove(final).catch(() => {});
+      // Rare: find out which side is wrong. The spool copy still hashing to
+      // its name means the medium changed the bytes.
+      const spoolId = await idOfFile(e.path, options.signal).catch(() => null);
       ctx.log.error("xfer-tx-readback", {
         node: node.name,
         pkt: e.id,
-        reason: "the copy on the medium reads back wrong: the medium may be failing, " +
-          "or the spool copy is damaged (run ferry check)",
+        reason: spoolId === e.id
+          ? `the copy on the medium reads back different from the spool copy after ${back.bytes} ` +
+            "matching bytes: the medium is failing or fake; the packet stays in the spool (try another medium)"
+          : "the spool copy is damaged: its bytes no longer hash to its name (run ferry check)",
       });
       summary.failed++;
       return;

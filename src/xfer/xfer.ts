@@ -26,7 +26,6 @@ import {
   type XferOptions,
   type XferSummary,
 } from "./options.ts";
-import { receive } from "./receive.ts";
 import { send } from "./send.ts";
 import { withSharedHashWorker } from "../packet/hash_pipe.ts";
 import { checkOnDevice } from "./medium.ts";
@@ -49,7 +48,11 @@ export async function xfer(
   const pinned = { ...options, device: options.device ?? info.dev ?? undefined };
   // One hashing worker serves every packet of the run (see HashPipe).
   await withSharedHashWorker(async () => {
-    if (options.rx) await receive(ctx, dir, pinned, limits, summary);
+    if (options.rx) {
+      // Loaded only to receive: it brings the packet checks and their curves.
+      const { receive } = await import("./receive.ts");
+      await receive(ctx, dir, pinned, limits, summary);
+    }
     if (options.tx) await send(ctx, dir, pinned, limits, summary);
   });
   return summary;

@@ -5,7 +5,7 @@
  */
 
 import type { Command } from "../args/mod.ts";
-import { statfs } from "node:fs/promises";
+import { statFs } from "../../fsutil/space.ts";
 import { fat32FileBytesMax, xfer } from "../../xfer/mod.ts";
 import type { CliContext } from "../context.ts";
 import { CliError, UsageError } from "../errors.ts";
@@ -52,7 +52,7 @@ export function registerXfer(program: Command, ctx: CliContext): void {
         if (!info?.isDirectory) {
           throw new CliError(`${dir} is not a folder (is the medium mounted?)`);
         }
-        const fs = await statfs(dir).catch(() => null);
+        const fs = await statFs(dir).catch(() => null);
         const fat = fs !== null && Number(fs.type) === MSDOS_MAGIC;
         const summary = await xfer(node, dir, {
           rx: !opts.tx,
