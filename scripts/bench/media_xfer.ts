@@ -9,8 +9,8 @@
  * image and on one tmpfs in the same run (root; a temp folder otherwise),
  * each holding the spools, the medium and the hand-made copies. Import
  * copies each packet into the spool while computing its id, and fsyncs;
- * export copies, fsyncs, drops the copy's cached pages and reads it back
- * from the medium to check its id. Best of three runs, in this process
+ * export copies (in the kernel), fsyncs, drops the copy's cached pages and
+ * reads it back from the medium, comparing it with the spool copy. Best of three runs, in this process
  * (the copy path alone) and as a `ferry xfer` process (start-up included).
  * Plain `cp` is shown for reference, and a last row times computing the
  * packet ids alone from memory: the ceiling of any copy that verifies.
@@ -236,8 +236,8 @@ async function throughput(
     notes: [
       "Best of three. Careful copy: `cp`, `sync` the copies, `dd iflag=nocache count=0` on " +
       "each copy (drops its cached pages), `cmp` with the source. Export copies, fsyncs, " +
-      "renames, fsyncs the folder, drops the copy's cached pages and reads it back to check " +
-      "its id; import computes each id while copying and fsyncs. Process rows include Deno's " +
+      "renames, fsyncs the folder, drops the copy's cached pages and reads it back, comparing " +
+      "it with the spool copy; import computes each id while copying and fsyncs. Process rows include Deno's " +
       "start-up (about 0.2 s). " +
       (readBackNote === null
         ? "ferry's read-back came from the medium (its cached pages were dropped)."

@@ -1,7 +1,8 @@
 /**
  * ferry's cryptographic primitives, each the fastest correct one available
  * here: BLAKE3 (WebAssembly for bulk data), BLAKE2b-256, X25519, Ed25519 and
- * ChaCha20-Poly1305 (native, through `node:crypto`).
+ * ChaCha20-Poly1305 (native: the system's libcrypto through FFI, else
+ * `node:crypto`).
  *
  * @example
  * ```ts

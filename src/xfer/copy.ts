@@ -146,12 +146,56 @@ async function copyLoop(
   }
 }
 
-/** Copies `src` to a new file `dst` (created, not replaced), fsyncs it, and returns the MTH id of the bytes. */
+/**
+ * Copies `src` to a new file `dst` (created, not replaced), fsyncs it, and
+ * returns the MTH id of the bytes `dst` holds. Where the kernel can copy
+ * ({@linkcode kernelCopy}), it does, and the copy is then hashed (from
+ * memory: it was just written) while its fsync runs; otherwise the bytes
+ * are hashed as they pass through {@linkcode copyLoop}.
+ */
 export async function copyWithId(
   src: string,
   dst: string,
   options: CopyOptions = {},
 ): Promise<{ id: string; bytes: number }> {
+  let output: Deno.FsFile | undefined = await Deno.open(dst, {
+    write: true,
+    createNew: true,
+    mode: 0o644,
+  });
+  try {
+    const copied = await kernelCopy(src, dst, {
+      ...(options.expectBytes === undefined ? {} : { expectBytes: options.expectBytes }),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onChunk: (bytes) => options.progress?.add(bytes),
+    });
+    if (copied !== null) {
+      const synced = output.sync();
+      let back: ReadBack;
+      try {
+        back = await readBack(dst, options.signal);
+      } finally {
+        // The file closes only once its fsync is done; a failed fsync is thrown below.
+        await synced.catch(() => {});
+      }
+      await synced;
+      if (back.bytes !== copied) {
+        throw new Error(
+          `${dst} changed while its id was computed (${back.bytes} of ${copied} bytes)`,
+        );
+      }
+      return { id: back.id, bytes: copied };
+    }
+  } catch (err) {
+    output.close();
+    output = undefined;
+    await Deno.remove(dst).catch(() => {});
+    throw err;
+  } finally {
+    output?.close();
+  }
+  // No kernel copy here (nothing was written): hash the bytes on their way through.
+  await Deno.remove(dst);
   const hash = new HashPipe({ mode: copyHashMode() });
   try {
     const bytes = await copyLoop(src, dst, options, (chunk) => hash.update(chunk));
