@@ -152,10 +152,13 @@ async function throughput(
   );
   let total = 0;
   for (const f of files) total += (await Deno.stat(f)).size;
+  // Each timed run starts, as the careful copy does, with nothing left to write back.
+  const settle = () => measure("sync", ["-f", root]);
   const resetExport = async () => {
     await fresh(medium);
     await fresh(tx);
     await copyAll(stash, tx);
+    await settle();
   };
   const cpDst = `${root}/cp`;
   /** cp alone: on a disk-backed mount it only fills the page cache. */
@@ -193,10 +196,12 @@ async function throughput(
   const rx = bob.spool.dir(ids.alice!, "rx");
   const importS = await bestOf("import (in process)", ctx, async () => {
     await fresh(rx);
+    await settle();
     return await timed(() => xfer(bob, medium, { rx: true, tx: false, mkdir: false, keep: true }));
   });
   const importProc = await bestOf("import (ferry xfer process)", ctx, async () => {
     await fresh(rx);
+    await settle();
     return (await ferryCli(["--config", cfg.bob!, "xfer", "--rx", "--keep", medium])).seconds;
   });
   const got = [...Deno.readDirSync(rx)].filter((e) => e.isFile).length;

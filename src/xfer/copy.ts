@@ -1,12 +1,16 @@
 /**
- * Copying a packet while computing its id, and reading a copy back to check
+ * Copying a packet and computing its id, and reading a copy back to check
  * it: the two steps that make a medium trustworthy in both directions.
  *
- * Each loop keeps the next read in flight while the current chunk is
- * written and hashed: reading, writing and hashing overlap. On three cores
- * or more the hashing is shared with worker threads once a file passes a
- * few MiB ({@linkcode HashPipe}); on fewer the calling thread hashes
- * ({@linkcode copyHashMode}). Memory is two chunk buffers plus the hash
+ * Copies are made inside the kernel where it can ({@linkcode kernelCopy}):
+ * an import then hashes the copy it made (from memory, while the copy is
+ * fsynced, with the hashing workers), an export compares its read-back with
+ * the spool copy ({@linkcode compareWithSource}). Elsewhere each loop keeps
+ * the next read in flight while the current chunk is written and hashed:
+ * reading, writing and hashing overlap. On three cores or more the hashing
+ * is shared with worker threads once a file passes a few MiB
+ * ({@linkcode HashPipe}); on fewer the calling thread hashes
+ * ({@linkcode copyHashMode}). Memory is a few chunk buffers plus the hash
  * pipe's bounded queue, whatever the file size.
  *
  * @example
@@ -48,11 +52,11 @@ function chunkBytesFor(sizeHint: number | undefined): number {
 export const copyHashWorkerCoresMin = 3;
 
 /**
- * Where a copy or a read-back hashes: a copy waits on the disk most of the
- * time, so on one or two cores the calling thread hashes between reads (a
- * hashing worker measured no faster there on a 256 MiB import or read-back
- * and costs 12–14 MiB of peak RSS: a 1 GiB export peaks at 82 instead of
- * 94–96 MiB); with more cores the workers share it.
+ * Where a copy through {@linkcode copyLoop} or a read-back from a medium
+ * hashes: it waits on the disk most of the time, so on one or two cores the
+ * calling thread hashes between reads (a hashing worker measured no faster
+ * there and costs 12–14 MiB of peak RSS); with more cores the workers share
+ * it. A kernel copy's id is hashed with the workers at any core count.
  */
 export function copyHashMode(cores: number = navigator.hardwareConcurrency || 1): HashMode {
   return cores >= copyHashWorkerCoresMin ? "auto" : "inline";
@@ -173,7 +177,9 @@ export async function copyWithId(
       const synced = output.sync();
       let back: ReadBack;
       try {
-        back = await readBack(dst, options.signal);
+        // The bytes come from memory and the disk is busy with the fsync, not
+        // with reads: the hashing workers share the work from two cores on.
+        back = await readBack(dst, options.signal, "auto");
       } finally {
         // The file closes only once its fsync is done; a failed fsync is thrown below.
         await synced.catch(() => {});
@@ -254,9 +260,13 @@ export interface ReadBack {
 }
 
 /** Reads a file and returns its MTH id, length and device. */
-export async function readBack(path: string, signal?: AbortSignal): Promise<ReadBack> {
+export async function readBack(
+  path: string,
+  signal?: AbortSignal,
+  mode: HashMode = copyHashMode(),
+): Promise<ReadBack> {
   const file = await Deno.open(path, { read: true });
-  const hash = new HashPipe({ mode: copyHashMode() });
+  const hash = new HashPipe({ mode });
   try {
     const info = await file.stat();
     const dev = info.dev;
