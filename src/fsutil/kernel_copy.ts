@@ -54,15 +54,15 @@ const ENOSYS = 38;
 const EOPNOTSUPP = 95;
 const ENOSPC = 28;
 
-/** libc for one copy (closed when it ends), or null where FFI is not granted or libc is missing. */
-function openLibc(): Deno.DynamicLibrary<typeof symbols> | null {
+/** libc, bound once when this module loads (a binding costs a few hundred microseconds); null where FFI is not granted or libc is missing. */
+const libc: Libc | null = (() => {
   try {
     if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return null;
-    return Deno.dlopen("libc.so.6", symbols);
+    return Deno.dlopen("libc.so.6", symbols).symbols;
   } catch {
     return null;
   }
-}
+})();
 
 function lastErrno(c: Libc): number {
   const p = c.__errno_location();
@@ -99,13 +99,8 @@ export async function kernelCopy(
   dst: string,
   options: KernelCopyOptions = {},
 ): Promise<number | null> {
-  const lib = openLibc();
-  if (lib === null) return null;
-  try {
-    return await copyWith(lib.symbols, src, dst, options);
-  } finally {
-    lib.close();
-  }
+  if (libc === null) return null;
+  return await copyWith(libc, src, dst, options);
 }
 
 async function copyWith(

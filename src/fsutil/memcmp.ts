@@ -3,9 +3,8 @@
  * (vectorised, about 10 GB/s, so a read-back compares a 256 MiB copy with its
  * source in some 25 ms), and a word-at-a-time loop where FFI is not granted.
  *
- * {@linkcode openComparator} holds libc open for a run of comparisons (one
- * per chunk of a file) and closes it again, so nothing stays loaded between
- * read-backs.
+ * libc is bound once, when this module loads: a binding costs a few hundred
+ * microseconds, too much to pay per file.
  *
  * @example
  * ```ts
@@ -32,16 +31,18 @@ export interface Comparator extends Disposable {
   readonly native: boolean;
 }
 
+/** libc's `memcmp`, bound when this module loads; null where FFI is not granted or libc is missing. */
+const lib: Deno.DynamicLibrary<typeof symbols> | null = (() => {
+  try {
+    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return null;
+    return Deno.dlopen("libc.so.6", symbols);
+  } catch {
+    return null; // no libc here: the loop
+  }
+})();
+
 /** A comparator on libc's `memcmp` where FFI is granted, else on {@linkcode sameBytesLoop}. */
 export function openComparator(): Comparator {
-  let lib: Deno.DynamicLibrary<typeof symbols> | null = null;
-  try {
-    if (Deno.permissions.querySync({ name: "ffi" }).state === "granted") {
-      lib = Deno.dlopen("libc.so.6", symbols);
-    }
-  } catch {
-    lib = null; // no libc here: the loop
-  }
   return {
     native: lib !== null,
     equal(a, b) {
@@ -51,10 +52,7 @@ export function openComparator(): Comparator {
       }
       return sameBytesLoop(a, b);
     },
-    [Symbol.dispose]() {
-      lib?.close();
-      lib = null;
-    },
+    [Symbol.dispose]() {},
   };
 }
 

@@ -22,27 +22,27 @@ const symbols = {
 /** `struct statfs` is 120 bytes on x86_64 and aarch64: f_type, f_bsize, f_blocks, f_bfree, f_bavail, ... (8 bytes each). */
 const STATFS_BYTES = 120;
 
-/** `statfs(2)` through libc (opened for the call), or null where FFI is not granted or it fails. */
-function statFsNative(path: string): FsStat | null {
-  let lib: Deno.DynamicLibrary<typeof symbols>;
+/** libc's `statfs`, bound once when this module loads (a binding costs a few hundred microseconds). */
+const libc: Deno.DynamicLibrary<typeof symbols> | null = (() => {
   try {
     if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return null;
-    lib = Deno.dlopen("libc.so.6", symbols);
+    return Deno.dlopen("libc.so.6", symbols);
   } catch {
     return null;
   }
-  try {
-    const buf = new Uint8Array(STATFS_BYTES);
-    if (lib.symbols.statfs(new TextEncoder().encode(path + "\0"), buf) !== 0) return null;
-    const view = new DataView(buf.buffer);
-    return {
-      type: Number(view.getBigInt64(0, true) & 0xffffffffn),
-      bsize: Number(view.getBigInt64(8, true)),
-      bavail: Number(view.getBigUint64(32, true)),
-    };
-  } finally {
-    lib.close();
-  }
+})();
+
+/** `statfs(2)` through libc, or null where FFI is not granted or it fails. */
+function statFsNative(path: string): FsStat | null {
+  if (libc === null) return null;
+  const buf = new Uint8Array(STATFS_BYTES);
+  if (libc.symbols.statfs(new TextEncoder().encode(path + "\0"), buf) !== 0) return null;
+  const view = new DataView(buf.buffer);
+  return {
+    type: Number(view.getBigInt64(0, true) & 0xffffffffn),
+    bsize: Number(view.getBigInt64(8, true)),
+    bavail: Number(view.getBigUint64(32, true)),
+  };
 }
 
 /** `statfs(2)` of the filesystem holding `path`. Throws like Deno when the path is not there. */

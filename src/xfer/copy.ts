@@ -41,6 +41,20 @@ export const copyChunkBytes = 1024 * 1024;
 /** Smallest read buffer: small files get buffers of about their size, not `copyChunkBytes`. */
 export const copyChunkBytesMin = 64 * 1024;
 
+/**
+ * Files from this size are copied inside the kernel. Below it the few
+ * system calls of reading and writing cost less than a kernel copy's
+ * (two more opens and a thread-pool round trip), and an import hashes the
+ * bytes on their way through.
+ */
+export const kernelCopyBytesMin = 8 * 1024 * 1024;
+
+/** Whether `src` (of `expectBytes`, when known) is big enough for a kernel copy. */
+async function wantsKernelCopy(src: string, expectBytes: number | undefined): Promise<boolean> {
+  const size = expectBytes ?? (await Deno.stat(src)).size;
+  return size >= kernelCopyBytesMin;
+}
+
 /** Read buffer size for a file of `sizeHint` bytes (one read takes it whole, the next sees its end). */
 function chunkBytesFor(sizeHint: number | undefined): number {
   if (sizeHint === undefined) return copyChunkBytes;
@@ -162,6 +176,9 @@ export async function copyWithId(
   dst: string,
   options: CopyOptions = {},
 ): Promise<{ id: string; bytes: number }> {
+  if (!(await wantsKernelCopy(src, options.expectBytes))) {
+    return await copyHashing(src, dst, options);
+  }
   let output: Deno.FsFile | undefined = await Deno.open(dst, {
     write: true,
     createNew: true,
@@ -202,6 +219,15 @@ export async function copyWithId(
   }
   // No kernel copy here (nothing was written): hash the bytes on their way through.
   await Deno.remove(dst);
+  return await copyHashing(src, dst, options);
+}
+
+/** {@linkcode copyLoop}, hashing each chunk as it passes. */
+async function copyHashing(
+  src: string,
+  dst: string,
+  options: CopyOptions,
+): Promise<{ id: string; bytes: number }> {
   const hash = new HashPipe({ mode: copyHashMode() });
   try {
     const bytes = await copyLoop(src, dst, options, (chunk) => hash.update(chunk));
@@ -222,6 +248,9 @@ export async function copyPlain(
   dst: string,
   options: CopyOptions = {},
 ): Promise<number> {
+  if (!(await wantsKernelCopy(src, options.expectBytes))) {
+    return await copyLoop(src, dst, options, () => Promise.resolve());
+  }
   let output: Deno.FsFile | undefined = await Deno.open(dst, {
     write: true,
     createNew: true,
