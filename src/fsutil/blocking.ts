@@ -28,10 +28,18 @@
  */
 
 let blocking = false;
+let flushOnPool = false;
 
-/** Makes the helpers below call the file system directly (true) or through the pool (false, the default). */
-export function setBlockingIo(on: boolean): void {
+/**
+ * Makes the helpers below call the file system directly (true) or through
+ * the pool (false, the default). With `flushOnPool`, fsyncs still go to the
+ * pool: a caller that keeps two jobs going (toss tosses two packets at a
+ * time) lets one job work while the other's fsync waits for the disk, and
+ * the two fsyncs share a journal commit.
+ */
+export function setBlockingIo(on: boolean, options: { flushOnPool?: boolean } = {}): void {
   blocking = on;
+  flushOnPool = options.flushOnPool ?? false;
 }
 
 /** True when the helpers call the file system directly. */
@@ -69,7 +77,7 @@ export async function writeAll(file: Deno.FsFile, data: Uint8Array): Promise<voi
 
 /** `file.sync`: contents and metadata to disk. */
 export function syncFile(file: Deno.FsFile): Promise<void> {
-  return blocking ? settle(() => file.syncSync()) : file.sync();
+  return blocking && !flushOnPool ? settle(() => file.syncSync()) : file.sync();
 }
 
 /** A {@linkcode readSome} view of `file`, for code that takes a byte source. */

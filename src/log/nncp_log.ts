@@ -85,12 +85,23 @@ export function humanizeRecord(rec: Map<string, string>): string {
 /** Appends records to NNCP's log (path or `FD:N`). */
 export class NncpLog {
   readonly #target: string;
+  /** The write before this one: records of one process go out one at a time. */
+  #last: Promise<unknown> = Promise.resolve();
   constructor(target: string) {
     this.#target = target;
   }
 
   /** Appends one record. A log that cannot be written never stops the work: the error is returned. */
-  async write(who: string, fields: [string, RecValue][]): Promise<Error | null> {
+  write(who: string, fields: [string, RecValue][]): Promise<Error | null> {
+    // Two tasks of this process (toss's lanes) must not both wait for the
+    // lock file: with blocking I/O the second would wait on the thread the
+    // first needs to let go.
+    const mine = this.#last.then(() => this.#write(who, fields));
+    this.#last = mine;
+    return mine;
+  }
+
+  async #write(who: string, fields: [string, RecValue][]): Promise<Error | null> {
     const rec = new TextEncoder().encode(formatRecord(who, fields));
     try {
       const fdMatch = /^FD:(\d+)$/.exec(this.#target);

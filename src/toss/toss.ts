@@ -40,6 +40,8 @@ export interface TossOptions extends DispatchOptions {
   retry?: RetryMemory;
   /** Reassemble chunked files once all their pieces are in (`ferry.toss.reass`). */
   reass?: boolean;
+  /** Waits until this packet may act alone (set per packet by the toss loop; see TossLanes). */
+  alone?: () => Promise<void>;
 }
 
 /** Longest stretch a toss run works without giving the event loop a turn. */
@@ -202,6 +204,7 @@ export async function tossPacket(
         open: async ({ header, plain }) => {
           // Our own queue: only area messages are tossed there (they fan out to the subscribers).
           if (xx === "tx" && plain.type !== PlainType.area) throw new LeaveAlone();
+          if (plain.type !== PlainType.file) await options.alone?.();
           plan = await planDelivery(ctx, receiverOf(from), header, plain, entry.id, options);
           return plan.sink;
         },
@@ -326,18 +329,30 @@ async function tossQueue(
   }
   entries.sort((a, b) => a.nice - b.nice || a.mtimeMs - b.mtimeMs);
   const run = newTossRun(ctx);
-  try {
-    let yielded = performance.now();
-    for (const entry of entries) {
-      // With blocking I/O nothing here waits for the event loop: let
-      // signals and timers in now and then.
+  const lanes = new TossLanes();
+  let next = 0;
+  let yielded = performance.now();
+  const lane = async () => {
+    for (;;) {
+      await lanes.mayStart();
+      // With blocking I/O little here waits for the event loop: let signals
+      // and timers in now and then.
       if (performance.now() - yielded > yieldEveryMs) {
         await new Promise((resolve) => setTimeout(resolve, 0));
         yielded = performance.now();
+        await lanes.mayStart();
       }
-      if (options.signal?.aborted) break;
+      if (next >= entries.length || options.signal?.aborted) return;
+      const index = next++;
+      const entry = entries[index]!;
       if (options.retry && !options.retry.due(entry.id, Date.now())) continue;
-      const outcome = await tossPacket(ctx, folder, entry, options, run, xx);
+      const slot = lanes.start(index);
+      let outcome: PacketOutcome;
+      try {
+        outcome = await tossPacket(ctx, folder, entry, { ...options, alone: slot.alone }, run, xx);
+      } finally {
+        slot.done();
+      }
       if (outcome === "failed") options.retry?.failed(entry.id, Date.now());
       else options.retry?.clear(entry.id);
       if (outcome === "tossed") summary.tossed++;
@@ -349,7 +364,86 @@ async function tossQueue(
         }
       } else if (outcome === "duplicate") summary.duplicates++;
     }
+  };
+  try {
+    // A lane that fails lets the other finish its packet and start no more;
+    // the first error is thrown.
+    const settled = await Promise.allSettled(
+      Array.from({ length: tossLanes }, () =>
+        lane().catch((err) => {
+          next = entries.length;
+          throw err;
+        })),
+    );
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
   } finally {
     for (const dir of run.dirty) await fsyncDir(dir).catch(() => {});
+  }
+}
+
+/**
+ * Packets tossed at a time. Two keep the disk busy: while one packet's
+ * fsync waits for a journal commit, the other is decrypted and written,
+ * and the two fsyncs share a commit. Packets other than files run alone,
+ * in order (see {@linkcode TossLanes}).
+ */
+export const tossLanes = 2;
+
+/**
+ * Who may toss now. File packets run side by side; any other packet (exec,
+ * freq, relay, area, ack) runs alone once its plain header says what it
+ * is: it waits until nothing else is in flight (packets queued before it
+ * go first) and no new packet starts until it is done. So handlers never
+ * run at the same time, and run in queue order as before.
+ */
+export class TossLanes {
+  #running = 0;
+  #alone = false;
+  /** Indexes of packets waiting to run alone, lowest first. */
+  #parked: number[] = [];
+  #waiters: (() => void)[] = [];
+
+  #wake(): void {
+    for (const w of this.#waiters.splice(0)) w();
+  }
+
+  #change(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Resolves when a new packet may start. */
+  async mayStart(): Promise<void> {
+    while (this.#alone || this.#parked.length > 0) await this.#change();
+  }
+
+  /** Registers packet `index` as running; `alone` waits for solitude, `done` ends the packet. */
+  start(index: number): { alone: () => Promise<void>; done: () => void } {
+    this.#running++;
+    let held = false;
+    let ended = false;
+    return {
+      alone: async () => {
+        if (held || ended) return;
+        this.#running--;
+        this.#parked.push(index);
+        this.#parked.sort((a, b) => a - b);
+        this.#wake();
+        while (this.#alone || this.#running > 0 || this.#parked[0] !== index) {
+          await this.#change();
+        }
+        this.#parked.shift();
+        this.#alone = true;
+        held = true;
+        this.#running++;
+      },
+      done: () => {
+        if (ended) return;
+        ended = true;
+        this.#running--;
+        if (held) this.#alone = false;
+        this.#wake();
+      },
+    };
   }
 }

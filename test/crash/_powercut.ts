@@ -394,9 +394,11 @@ export function parseStrace(text: string, cwd: string, under: string[]): FsOp[] 
       case "fallocate":
         if (fdPaths[0] && l.result !== "0") push({ kind: "write", path: fdPaths[0] });
         break;
-      case "copy_file_range":
-      case "sendfile":
+      case "copy_file_range": // copy_file_range(fd_in, off_in, fd_out, ...): writes its second fd
         if (fdPaths[1] && l.result !== "0") push({ kind: "write", path: fdPaths[1] });
+        break;
+      case "sendfile": // sendfile(out_fd, in_fd, ...): writes its first
+        if (fdPaths[0] && l.result !== "0") push({ kind: "write", path: fdPaths[0] });
         break;
       case "fsync":
       case "fdatasync":

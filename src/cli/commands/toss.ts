@@ -35,8 +35,9 @@ export function registerToss(program: Command, ctx: CliContext): void {
     .option("--exec-timeout <sec>", "stop an exec handler after this many seconds", "3600")
     .addHelpText("after", "\nExamples:\n  ferry toss\n  ferry toss --node house --cycle 60\n")
     .action(async (opts: Record<string, string | boolean | undefined>) => {
-      // A one-shot command: file steps go straight to the kernel (see fsutil/blocking.ts).
-      setBlockingIo(true);
+      // A one-shot command: file steps go straight to the kernel, fsyncs to
+      // the pool so that two packets' fsyncs overlap (see fsutil/blocking.ts).
+      setBlockingIo(true, { flushOnPool: true });
       const node = await loadNodeContext(ctx);
       const cycle = opts.cycle === undefined ? undefined : Number(opts.cycle);
       if (cycle !== undefined && (!Number.isFinite(cycle) || cycle <= 0)) {
