@@ -315,11 +315,11 @@ export async function run(ctx: BenchContext): Promise<BenchTable[]> {
       `command takes ${startup.seconds.toFixed(2)} s and ${mib(startup.maxRssKiB)} MiB here. ` +
       `V8 flags: \`${FERRY_V8_FLAGS}\`.`,
       "Both tosses leave seen/ markers (nncp-toss -seen, ferry's default) and fsync each file, " +
-      "its folder and the seen/ folder. The two make the same system calls (strace: 3 fsyncs, " +
-      "1 rename, 2 flocks per packet); the signature check and key exchange are native " +
-      "(node:crypto, about 0.15 ms per packet). `ferry toss` makes its file steps as direct " +
-      "system calls (Deno's thread pool costs 60-100 µs per operation here); what is left is " +
-      "Deno's start-up and V8's heap, which the V8 flags keep small.",
+      "its folder and the seen/ folder: 3 fsyncs per packet each (strace). ferry makes the small " +
+      "file steps as direct system calls and tosses two file packets at a time with their fsyncs " +
+      "on Deno's thread pool, so one packet is decrypted while the other waits for the disk and " +
+      "the two fsyncs share a journal commit; nncp-toss reads the next headers on a second " +
+      "goroutine. The V8 flags keep the heap small.",
       "nncp-xfer -tx copies and fsyncs. ferry copies inside the kernel (sendfile), fsyncs, " +
       "drops the copy's cached pages and reads it back from the device, comparing it byte for " +
       "byte with the spool copy (memcmp) before deleting that (DESIGN §7): its floor is " +
