@@ -30,6 +30,7 @@ import { type CacheDrop, dropCachedPages, writeAll } from "../fsutil/mod.ts";
 import { kernelCopy } from "../fsutil/kernel_copy.ts";
 import { openComparator } from "../fsutil/memcmp.ts";
 import { type HashMode, HashPipe } from "../packet/hash_pipe.ts";
+import { readFull } from "../packet/io.ts";
 import type { Progress } from "../progress/progress.ts";
 
 /**
@@ -165,20 +166,20 @@ async function copyLoop(
 }
 
 /**
- * Copies `src` to a new file `dst` (created, not replaced), fsyncs it, and
- * returns the MTH id of the bytes `dst` holds. Where the kernel can copy
- * ({@linkcode kernelCopy}), it does, and the copy is then hashed (from
- * memory: it was just written) while its fsync runs; otherwise the bytes
- * are hashed as they pass through {@linkcode copyLoop}.
+ * Copies `src` to a new file `dst` (created, not replaced) inside the kernel
+ * when `src` is big enough and the kernel can ({@linkcode kernelCopy}), then
+ * runs `finish` with the still open copy (opened before any write, so its
+ * fsync hears of every writeback error). Returns null, with nothing left
+ * behind, when the copy is to be made by reading and writing instead; a
+ * failure removes the copy.
  */
-export async function copyWithId(
+async function copyInKernel<T>(
   src: string,
   dst: string,
-  options: CopyOptions = {},
-): Promise<{ id: string; bytes: number }> {
-  if (!(await wantsKernelCopy(src, options.expectBytes))) {
-    return await copyHashing(src, dst, options);
-  }
+  options: CopyOptions,
+  finish: (output: Deno.FsFile, copied: number) => Promise<T>,
+): Promise<T | null> {
+  if (!(await wantsKernelCopy(src, options.expectBytes))) return null;
   let output: Deno.FsFile | undefined = await Deno.open(dst, {
     write: true,
     createNew: true,
@@ -190,25 +191,7 @@ export async function copyWithId(
       ...(options.signal ? { signal: options.signal } : {}),
       onChunk: (bytes) => options.progress?.add(bytes),
     });
-    if (copied !== null) {
-      const synced = output.sync();
-      let back: ReadBack;
-      try {
-        // The bytes come from memory and the disk is busy with the fsync, not
-        // with reads: the hashing workers share the work from two cores on.
-        back = await readBack(dst, options.signal, "auto");
-      } finally {
-        // The file closes only once its fsync is done; a failed fsync is thrown below.
-        await synced.catch(() => {});
-      }
-      await synced;
-      if (back.bytes !== copied) {
-        throw new Error(
-          `${dst} changed while its id was computed (${back.bytes} of ${copied} bytes)`,
-        );
-      }
-      return { id: back.id, bytes: copied };
-    }
+    if (copied !== null) return await finish(output, copied);
   } catch (err) {
     output.close();
     output = undefined;
@@ -217,17 +200,42 @@ export async function copyWithId(
   } finally {
     output?.close();
   }
-  // No kernel copy here (nothing was written): hash the bytes on their way through.
+  // No kernel copy here (nothing was written).
   await Deno.remove(dst);
-  return await copyHashing(src, dst, options);
+  return null;
 }
 
-/** {@linkcode copyLoop}, hashing each chunk as it passes. */
-async function copyHashing(
+/**
+ * Copies `src` to a new file `dst` (created, not replaced), fsyncs it, and
+ * returns the MTH id of the bytes `dst` holds. A kernel copy is hashed from
+ * memory while its fsync runs; otherwise the bytes are hashed as they pass
+ * through {@linkcode copyLoop}.
+ */
+export async function copyWithId(
   src: string,
   dst: string,
-  options: CopyOptions,
+  options: CopyOptions = {},
 ): Promise<{ id: string; bytes: number }> {
+  const inKernel = await copyInKernel(src, dst, options, async (output, copied) => {
+    const synced = output.sync();
+    let back: ReadBack;
+    try {
+      // The bytes come from memory and the disk is busy with the fsync, not
+      // with reads: the hashing workers share the work from two cores on.
+      back = await readBack(dst, options.signal, "auto");
+    } finally {
+      // The file closes only once its fsync is done; a failed fsync is thrown below.
+      await synced.catch(() => {});
+    }
+    await synced;
+    if (back.bytes !== copied) {
+      throw new Error(
+        `${dst} changed while its id was computed (${back.bytes} of ${copied} bytes)`,
+      );
+    }
+    return { id: back.id, bytes: copied };
+  });
+  if (inKernel !== null) return inKernel;
   const hash = new HashPipe({ mode: copyHashMode() });
   try {
     const bytes = await copyLoop(src, dst, options, (chunk) => hash.update(chunk));
@@ -240,44 +248,19 @@ async function copyHashing(
 /**
  * Copies `src` to a new file `dst` (created, not replaced) and fsyncs it,
  * without hashing: for copies that are read back and checked afterwards.
- * The bytes move inside the kernel where it can ({@linkcode kernelCopy}),
- * otherwise through {@linkcode copyLoop}.
+ * Big files move inside the kernel ({@linkcode copyInKernel}), the others
+ * through {@linkcode copyLoop}.
  */
 export async function copyPlain(
   src: string,
   dst: string,
   options: CopyOptions = {},
 ): Promise<number> {
-  if (!(await wantsKernelCopy(src, options.expectBytes))) {
-    return await copyLoop(src, dst, options, () => Promise.resolve());
-  }
-  let output: Deno.FsFile | undefined = await Deno.open(dst, {
-    write: true,
-    createNew: true,
-    mode: 0o644,
+  const inKernel = await copyInKernel(src, dst, options, async (output, copied) => {
+    await output.sync();
+    return copied;
   });
-  try {
-    const copied = await kernelCopy(src, dst, {
-      ...(options.expectBytes === undefined ? {} : { expectBytes: options.expectBytes }),
-      ...(options.signal ? { signal: options.signal } : {}),
-      onChunk: (bytes) => options.progress?.add(bytes),
-    });
-    if (copied !== null) {
-      // This descriptor was open before any write, so it hears of every writeback error.
-      await output.sync();
-      return copied;
-    }
-  } catch (err) {
-    output.close();
-    output = undefined;
-    await Deno.remove(dst).catch(() => {});
-    throw err;
-  } finally {
-    output?.close();
-  }
-  // No kernel copy here (nothing was written): copy by reading and writing.
-  await Deno.remove(dst);
-  return await copyLoop(src, dst, options, () => Promise.resolve());
+  return inKernel ?? await copyLoop(src, dst, options, () => Promise.resolve());
 }
 
 /** What reading a file back gave: its id, its length, and the device it is on. */
@@ -338,17 +321,6 @@ export interface Comparison {
   bytes: number;
   /** `st_dev` of the copy that was read (the file itself, not its path now). */
   dev: number | null;
-}
-
-/** Reads until `buffer` is full or the file ends; returns the bytes read. */
-async function readFull(file: Deno.FsFile, buffer: Uint8Array): Promise<number> {
-  let filled = 0;
-  while (filled < buffer.length) {
-    const n = await file.read(buffer.subarray(filled));
-    if (n === null) break;
-    filled += n;
-  }
-  return filled;
 }
 
 /**
