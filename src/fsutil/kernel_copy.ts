@@ -27,6 +27,8 @@
  * @module
  */
 
+import { errnoText, lastErrno, LIBC_ERRNO_SYMBOLS } from "./libc_errno.ts";
+
 const symbols = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
@@ -37,8 +39,7 @@ const symbols = {
     result: "isize",
     nonblocking: true,
   },
-  strerror: { parameters: ["i32"], result: "pointer" },
-  __errno_location: { parameters: [], result: "pointer" },
+  ...LIBC_ERRNO_SYMBOLS,
 } as const;
 type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
@@ -64,16 +65,9 @@ const libc: Libc | null = (() => {
   }
 })();
 
-function lastErrno(c: Libc): number {
-  const p = c.__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-}
-
 /** An error shaped like Deno's own (`<reason> (os error N): <op> '<path>'`), with `code` for ENOSPC. */
 function osError(c: Libc, code: number, op: string, path: string): Error {
-  const p = c.strerror(code);
-  const reason = p === null ? `errno ${code}` : Deno.UnsafePointerView.getCString(p);
-  const err = new Error(`${reason} (os error ${code}): ${op} '${path}'`);
+  const err = new Error(`${errnoText(c, code)} (os error ${code}): ${op} '${path}'`);
   if (code === ENOSPC) Object.assign(err, { code: "ENOSPC" });
   return err;
 }

@@ -35,6 +35,8 @@
  * @module
  */
 
+import { errnoText, lastErrno, LIBC_ERRNO_SYMBOLS } from "./libc_errno.ts";
+
 const SYMBOLS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
@@ -44,8 +46,7 @@ const SYMBOLS = {
   munmap: { parameters: ["pointer", "usize"], result: "i32" },
   mincore: { parameters: ["pointer", "usize", "buffer"], result: "i32" },
   sysconf: { parameters: ["i32"], result: "i64" },
-  strerror: { parameters: ["i32"], result: "pointer" },
-  __errno_location: { parameters: [], result: "pointer" },
+  ...LIBC_ERRNO_SYMBOLS,
 } as const;
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
@@ -89,22 +90,12 @@ function withLibc<T>(fn: (c: Libc) => T): T {
   }
 }
 
-function errno(c: Libc): number {
-  const p = c.__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-}
-
-function describeErrno(c: Libc, code: number): string {
-  const p = c.strerror(code);
-  return p === null ? `errno ${code}` : Deno.UnsafePointerView.getCString(p);
-}
-
 /** Opens `path` read-only and runs `fn` with its descriptor; throws naming the file when it cannot. */
 function withFd<T>(c: Libc, path: string, fn: (fd: number) => T): T {
   const fd = c.open(new TextEncoder().encode(path + "\0"), O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0) {
-    const code = errno(c);
-    const message = `${describeErrno(c, code)} (os error ${code}): ${path}`;
+    const code = lastErrno(c);
+    const message = `${errnoText(c, code)} (os error ${code}): ${path}`;
     throw code === 2 ? new Deno.errors.NotFound(message) : new Error(message);
   }
   try {
@@ -127,7 +118,7 @@ export function dropCachedPages(path: string): CacheDrop {
 function drop(c: Libc, path: string, fd: number): CacheDrop {
   const statfs = new Uint8Array(STATFS_BYTES);
   if (c.fstatfs(fd, statfs) !== 0) {
-    return { dropped: false, reason: `cannot tell its file system: ${describeErrno(c, errno(c))}` };
+    return { dropped: false, reason: `cannot tell its file system: ${errnoText(c, lastErrno(c))}` };
   }
   const fsType = Number(new DataView(statfs.buffer).getBigInt64(0, true) & 0xffffffffn);
   const memory = MEMORY_FS[fsType];
@@ -154,7 +145,7 @@ function drop(c: Libc, path: string, fd: number): CacheDrop {
   let resident = 0;
   for (let attempt = 0; attempt < dropAttemptsMax; attempt++) {
     const r = c.posix_fadvise(fd, 0n, 0n, POSIX_FADV_DONTNEED);
-    if (r !== 0) return { dropped: false, reason: `posix_fadvise failed: ${describeErrno(c, r)}` };
+    if (r !== 0) return { dropped: false, reason: `posix_fadvise failed: ${errnoText(c, r)}` };
     const counted = residentPages(c, fd, info.size);
     if (typeof counted === "string") return { dropped: false, reason: counted };
     resident = counted;
@@ -187,11 +178,11 @@ function residentPages(c: Libc, fd: number, size: number): number | string {
     const length = Math.min(residentWindowBytes, size - offset);
     const addr = c.mmap(null, BigInt(length), PROT_READ, MAP_SHARED, fd, BigInt(offset));
     if (addr === null || BigInt(Deno.UnsafePointer.value(addr)) === 2n ** 64n - 1n) {
-      return `cannot see its cached pages (mmap: ${describeErrno(c, errno(c))})`;
+      return `cannot see its cached pages (mmap: ${errnoText(c, lastErrno(c))})`;
     }
     try {
       if (c.mincore(addr, BigInt(length), vec) !== 0) {
-        return `cannot see its cached pages (mincore: ${describeErrno(c, errno(c))})`;
+        return `cannot see its cached pages (mincore: ${errnoText(c, lastErrno(c))})`;
       }
       const pages = Math.ceil(length / page);
       for (let i = 0; i < pages; i++) resident += vec[i]! & 1;

@@ -37,6 +37,8 @@
  * @module
  */
 
+import { errnoText, lastErrno, LIBC_ERRNO_SYMBOLS } from "../fsutil/libc_errno.ts";
+
 const SYMBOLS = {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
@@ -50,8 +52,7 @@ const SYMBOLS = {
   fsync: { parameters: ["i32"], result: "i32" },
   fsyncAsync: { name: "fsync", parameters: ["i32"], result: "i32", nonblocking: true },
   statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
-  strerror: { parameters: ["i32"], result: "pointer" },
-  __errno_location: { parameters: [], result: "pointer" },
+  ...LIBC_ERRNO_SYMBOLS,
 } as const;
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 
@@ -89,16 +90,6 @@ function libc(): Libc | null {
     }
   }
   return lib?.symbols ?? null;
-}
-
-function errno(c: Libc): number {
-  const p = c.__errno_location();
-  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-}
-
-function describe(c: Libc, code: number): string {
-  const p = c.strerror(code);
-  return p === null ? `errno ${code}` : Deno.UnsafePointerView.getCString(p);
 }
 
 function cString(s: string): Uint8Array {
@@ -168,7 +159,7 @@ export class DirectOutput {
     for (;;) {
       fd = c.open(cString(path), flags, mode);
       if (fd >= 0) break;
-      const code = errno(c);
+      const code = lastErrno(c);
       if (code === EINTR) continue;
       if (code === EINVAL) {
         // This file system takes no O_DIRECT; the file may have been made before the refusal
@@ -178,7 +169,7 @@ export class DirectOutput {
         } catch { /* it was not */ }
         return null;
       }
-      const message = `${describe(c, code)} (os error ${code}): ${path}`;
+      const message = `${errnoText(c, code)} (os error ${code}): ${path}`;
       if (code === 17) throw new Deno.errors.AlreadyExists(message);
       if (code === 2) throw new Deno.errors.NotFound(message);
       throw new Error(message);
@@ -234,10 +225,10 @@ export class DirectOutput {
     // A failed fsync is final: after a writeback error Linux reports it once, and a second
     // fsync may well succeed. The one here only reads the errno on this thread.
     const again = this.#c.fsync(this.#fd);
-    const code = again < 0 ? errno(this.#c) : 0;
+    const code = again < 0 ? lastErrno(this.#c) : 0;
     throw new Error(
       `Cannot sync ${this.path}: ` +
-        (code ? `${describe(this.#c, code)} (os error ${code})` : "the disk reported a failure"),
+        (code ? `${errnoText(this.#c, code)} (os error ${code})` : "the disk reported a failure"),
     );
   }
 
@@ -253,12 +244,12 @@ export class DirectOutput {
     for (;;) {
       const n = call();
       if (n >= 0) return n;
-      const code = errno(this.#c);
+      const code = lastErrno(this.#c);
       if (code === EINTR) continue;
       if (code === EINVAL) {
         throw new DirectWriteRefused(`${this.path}: the file system refused a direct write`);
       }
-      throw new Error(`Cannot write ${this.path}: ${describe(this.#c, code)} (os error ${code})`);
+      throw new Error(`Cannot write ${this.path}: ${errnoText(this.#c, code)} (os error ${code})`);
     }
   }
 }
