@@ -306,24 +306,18 @@ class Parser {
     const out: unknown[] = [];
     this.next();
     this.white();
-    if (this.c() === "]") {
-      this.next();
-      this.depth--;
-      return out;
-    }
     while (this.c()) {
+      if (this.c() === "]") {
+        this.next();
+        this.depth--;
+        return out;
+      }
       out.push(this.value());
       this.white();
       if (this.c() === ",") {
         this.next();
         this.white();
       }
-      if (this.c() === "]") {
-        this.next();
-        this.depth--;
-        return out;
-      }
-      this.white();
     }
     this.fail("the text ends inside an array (missing ']')");
   }
