@@ -18,7 +18,10 @@
  * - **no input deleted before its output is durable**: when a packet (or a
  *   job file) is unlinked, every final name written so far must already be
  *   durable, both its folder entry and its data, so no crash can leave the
- *   input gone and the output missing or torn.
+ *   input gone and the output missing or torn. A final name that is known to
+ *   be another packet's output (linked from a temporary name that carries
+ *   that packet's id, as toss's deliveries are) is that packet's concern:
+ *   toss delivers two file packets at a time.
  *
  * Names under `hdr/` and `seen/` are exempt from the data rule: ferry treats
  * an empty or torn one as absent (tested on its own). Only the calls of the
@@ -67,6 +70,8 @@ export interface PathRules {
   isTolerant(path: string): boolean;
   /** Inputs whose unlink requires every output to be durable. */
   isInput(path: string): boolean;
+  /** The packet whose output a name linked or renamed from `tempPath` is, when the name says. */
+  ownerOf?(tempPath: string): string | undefined;
 }
 
 const ID_RE = /^[A-Z2-7]{52}$/;
@@ -88,6 +93,8 @@ export const ferryRules: PathRules = {
     const name = p.slice(p.lastIndexOf("/") + 1);
     return ID_RE.test(name) && !/\/(hdr|seen)\//.test(p) || /\/jobs\/[^/]+\.fspl$/.test(p);
   },
+  // toss delivers a packet's file through `.ferry-<packet id>.tmp`.
+  ownerOf: (p) => /\/\.ferry-([A-Z2-7]{52})\.tmp$/.exec(p)?.[1],
 };
 
 interface Inode {
@@ -99,6 +106,8 @@ interface Entry {
   inode: Inode;
   /** The folder fsync that makes this entry (or its removal) durable has happened. */
   durable: boolean;
+  /** The packet this name is the output of, when known (see {@linkcode PathRules.ownerOf}). */
+  owner?: string;
 }
 
 function dirOf(path: string): string {
@@ -118,6 +127,7 @@ export function simulate(
     isTolerant: (p) => baseRules.isTolerant(rel(p)),
     isInput: (p) => baseRules.isInput(rel(p)),
   };
+  const ownerOf = (p: string) => baseRules.ownerOf?.(rel(p));
   // Current names (what the running program sees), each with whether that
   // entry is durable; removed names whose removal is not durable yet.
   const names = new Map<string, Entry>();
@@ -153,8 +163,10 @@ export function simulate(
     }
   };
   const checkOutputsDurable = (at: number, input: string) => {
+    const inputId = input.slice(input.lastIndexOf("/") + 1);
     for (const [path, e] of names) {
       if (path === input || rules.isTemp(path) || rules.isTolerant(path)) continue;
+      if (e.owner !== undefined && e.owner !== inputId) continue; // another packet's output
       if (!e.durable || e.inode.dirty) {
         violations.push({
           at,
@@ -194,16 +206,15 @@ export function simulate(
         pendingRemovals.delete(op.path);
         break;
       }
-      case "rename": {
-        const inode = inodeOf(op.from);
-        remove(op.from);
-        names.delete(op.to);
-        names.set(op.to, { inode, durable: false });
-        break;
-      }
+      case "rename":
       case "link": {
         const inode = inodeOf(op.from);
-        names.set(op.to, { inode, durable: false });
+        if (op.kind === "rename") {
+          remove(op.from);
+          names.delete(op.to);
+        }
+        const owner = ownerOf(op.from);
+        names.set(op.to, { inode, durable: false, ...(owner === undefined ? {} : { owner }) });
         break;
       }
       case "unlink":

@@ -337,3 +337,43 @@ Deno.test("power cuts at every system call of a ferry link receive break nothing
     assertEquals((await packetsIn(rx)).sort(), [...queued].sort(), "every packet arrived");
   });
 });
+
+Deno.test("the power-cut simulator ties a delivered file to its own packet, and to no other", () => {
+  const a = "A".repeat(52), b = "B".repeat(52);
+  const root = "/w";
+  const deliver = (id: string, name: string): FsOp[] => [
+    { kind: "create", path: `/w/in/.ferry-${id}.tmp` },
+    { kind: "write", path: `/w/in/.ferry-${id}.tmp` },
+    { kind: "fsync", path: `/w/in/.ferry-${id}.tmp` },
+    { kind: "link", from: `/w/in/.ferry-${id}.tmp`, to: `/w/in/${name}` },
+  ];
+  // Two lanes: B's file is linked, not yet in a fsynced folder, when A's packet goes.
+  const lanes: FsOp[] = [
+    ...deliver(a, "same.txt"),
+    { kind: "fsync", path: "/w/in" },
+    ...deliver(b, "same.txt.0"),
+    { kind: "unlink", path: `/w/spool/rx/${a}` },
+    { kind: "fsync", path: "/w/in" },
+    { kind: "unlink", path: `/w/spool/rx/${b}` },
+  ];
+  assertEquals(simulate(lanes, root).violations, []);
+  // B's own packet going before its file is durable is still caught.
+  const early: FsOp[] = [
+    ...deliver(b, "same.txt.0"),
+    { kind: "unlink", path: `/w/spool/rx/${b}` },
+    { kind: "fsync", path: "/w/in" },
+  ];
+  const caught = simulate(early, root).violations;
+  assertEquals(caught.map((v) => [v.rule, v.path]), [
+    ["input-deleted-before-output-durable", "/w/in/same.txt.0"],
+  ]);
+  // An output that names no packet stays everyone's concern.
+  const unnamed: FsOp[] = [
+    { kind: "create", path: "/w/out/job.tmp" },
+    { kind: "write", path: "/w/out/job.tmp" },
+    { kind: "fsync", path: "/w/out/job.tmp" },
+    { kind: "rename", from: "/w/out/job.tmp", to: "/w/out/job" },
+    { kind: "unlink", path: `/w/spool/rx/${a}` },
+  ];
+  assertEquals(simulate(unnamed, root).violations.map((v) => v.path), ["/w/out/job"]);
+});
